@@ -1,0 +1,296 @@
+"""Entry points for the page's Web Worker (see web/PROTOCOL.md): thin functions over the engine API.
+
+Each returns JSON text, {"ok": data} or {"error": {kind, code, message, column, params}}, so errors
+reach the page as structured messages in the user's language, never as a traceback. The worker keeps
+one session: the real table the user loaded, the synthetic data and the evaluation made from it.
+`clear()` drops them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import json
+import logging
+import platform
+import re
+import traceback
+
+from . import __version__
+from .dataset import Dataset, from_raw, to_csv_bytes
+from .errors import Cancelled, EngineError
+from .progress import Step
+from .reading import read_table
+from .schema import Schema, infer_schema
+
+log = logging.getLogger("py_engine.browser")
+PREVIEW_ROWS = 20
+MAX_BYTES = 300 * 1024 * 1024  # the largest file the page accepts (wasm32 memory is at most 4 GB)
+
+
+class Session:
+    def __init__(self):
+        self.raw = None
+        self.schema: Schema | None = None
+        self.overrides: dict = {}
+        self.name = "data.csv"
+        self.result = None  # SynthResult
+        self.train: Dataset | None = None
+        self.holdout: Dataset | None = None
+        self.holdout_rows = None
+        self.report: dict | None = None
+        self.export_bytes = b""
+        self.cancel = False
+
+
+_S = Session()
+
+
+def _ok(data) -> str:
+    return json.dumps({"ok": data}, default=_json_default, allow_nan=False)
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def _error(exc: BaseException, lang: str) -> str:
+    if isinstance(exc, EngineError):
+        info = exc.to_dict(lang)
+    elif isinstance(exc, MemoryError):
+        info = EngineError("out_of_memory").to_dict(lang)
+    else:
+        log.error("internal error\n%s", traceback.format_exc())
+        print(traceback.format_exc())  # the worker's console, never the page
+        detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+        info = EngineError("internal", kind="internal", detail=detail).to_dict(lang)
+    return json.dumps({"error": info})
+
+
+def _guard(fn):
+    """Wrap an entry point: JSON out, EngineError -> structured error, anything else -> internal error."""
+
+    def wrapper(*args, **kwargs):
+        lang = "en"
+        try:
+            return fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - everything must reach the page as a message
+            return _error(exc, lang)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _aguard(fn):
+    async def wrapper(*args, **kwargs):
+        try:
+            return await fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001
+            return _error(exc, "en")
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _to_bytes(data) -> bytes | None:
+    if data is None:
+        return None
+    if hasattr(data, "to_bytes"):  # a JS Uint8Array proxy
+        return data.to_bytes()
+    return bytes(data)
+
+
+def versions() -> str:
+    import numpy
+    import pandas
+
+    out = {"engine": __version__, "python": platform.python_version(), "numpy": numpy.__version__,
+           "pandas": pandas.__version__}
+    return json.dumps(out)
+
+
+def _summary() -> dict:
+    raw, schema = _S.raw, _S.schema
+    head = raw.frame.head(PREVIEW_ROWS)
+    return {
+        "name": _S.name,
+        "n_rows": raw.n_rows,
+        "n_columns": raw.frame.shape[1],
+        "n_bytes": raw.n_bytes,
+        "dialect": raw.dialect.to_dict(),
+        "columns": [c.to_dict() for c in schema.columns],
+        "preview": {"columns": list(head.columns), "rows": head.to_numpy().tolist()},
+        "warnings": raw.warnings,
+    }
+
+
+@_guard
+def inspect(data, name: str | None, options_json: str) -> str:
+    """Read a file (bytes) or, with data None, re-detect the held one with new overrides."""
+    options = json.loads(options_json or "{}")
+    content = _to_bytes(data)
+    if content is not None:
+        _drop_results()
+        _S.raw = None
+        _S.schema = None
+        raw = read_table(content, name or "data.csv", encoding=options.get("encoding") or None,
+                         delimiter=options.get("delimiter") or None, decimal=options.get("decimal") or None,
+                         max_bytes=options.get("max_bytes", MAX_BYTES))
+        del content
+        _S.raw, _S.name = raw, name or "data.csv"
+    if _S.raw is None:
+        raise EngineError("no_data", kind="settings")
+    overrides = options.get("overrides") or {}
+    _S.schema = infer_schema(_S.raw, overrides)
+    _S.overrides = overrides
+    _drop_results()
+    return _ok(_summary())
+
+
+def _drop_results() -> None:
+    _S.result = _S.train = _S.holdout = _S.report = None
+    _S.holdout_rows = None
+    _S.export_bytes = b""
+
+
+@_guard
+def clear() -> str:
+    _S.__init__()
+    import gc
+
+    gc.collect()
+    return _ok({})
+
+
+def request_cancel() -> None:
+    _S.cancel = True
+
+
+async def _drive_async(work, progress_cb):
+    """Run a generator of Steps, reporting each and yielding to the event loop so cancel is seen."""
+    _S.cancel = False
+    try:
+        while True:
+            await asyncio.sleep(0)
+            if _S.cancel:
+                work.close()
+                raise Cancelled()
+            try:
+                step: Step = next(work)
+            except StopIteration as stop:
+                return stop.value
+            if progress_cb is not None:
+                progress_cb(json.dumps(step.to_dict(), default=_json_default))
+    finally:
+        _S.cancel = False
+
+
+def _preview(ds: Dataset) -> dict:
+    from .dataset import to_text
+
+    head = to_text(ds.take(range(min(PREVIEW_ROWS, ds.n_rows))))
+    return {"columns": list(head.columns), "rows": head.to_numpy().tolist()}
+
+
+@_aguard
+async def synthesise(settings_json: str, progress_cb=None) -> str:
+    """Fit the chosen method on the held table and sample synthetic rows."""
+    from . import synthesis
+    from .holdout import split
+
+    if _S.raw is None or _S.schema is None:
+        raise EngineError("no_data", kind="settings")
+    settings = json.loads(settings_json or "{}")
+    settings.pop("lang", None)
+    holdout = float(settings.pop("holdout", 0.0) or 0.0)
+    _drop_results()
+    data = from_raw(_S.raw, _S.schema)
+    seed = synthesis.resolve_seed(settings.get("seed"))
+    settings["seed"] = seed
+    train, hold, hold_rows = split(data, holdout, seed=seed)
+    result = await _drive_async(synthesis.synthesise_steps(train, settings), progress_cb)
+    _S.result, _S.train, _S.holdout, _S.holdout_rows = result, train, hold, hold_rows
+    out = result.summary()
+    out["preview"] = _preview(result.synthetic)
+    out["real_preview"] = _preview(train)
+    out["holdout_rows"] = 0 if hold is None else hold.n_rows
+    out["train_rows"] = train.n_rows
+    return _ok(out)
+
+
+@_aguard
+async def evaluate(options_json: str, progress_cb=None) -> str:
+    """Evaluate the synthetic data against the real rows it was fitted on (and the holdout)."""
+    from . import evaluation
+
+    if _S.result is None:
+        raise EngineError("no_synthetic", kind="settings")
+    options = json.loads(options_json or "{}")
+    work = evaluation.evaluate_steps(_S.train, _S.result.synthetic, _S.holdout, options,
+                                     context=_report_context())
+    _S.report = await _drive_async(work, progress_cb)
+    return _ok(_S.report)
+
+
+def _report_context() -> dict:
+    import pandas
+    import sklearn
+
+    r = _S.result
+    return {"file_name": _S.name, "engine_version": __version__, "python": platform.python_version(),
+            "platform": "pyodide" if platform.system() == "Emscripten" else platform.system(),
+            "pandas": pandas.__version__, "scikit_learn": sklearn.__version__,
+            "settings": r.settings_dict(), "seed": r.seed, "method": r.method,
+            "n_real": r.n_real, "n_synthetic": r.synthetic.n_rows,
+            "holdout_rows": 0 if _S.holdout is None else _S.holdout.n_rows,
+            "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+
+
+def _file_stem() -> str:
+    stem = re.sub(r"\.(csv|txt|tsv)$", "", _S.name, flags=re.IGNORECASE)
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("_") or "data"
+    return f"{stem}_synthetic_{_dt.date.today().isoformat()}"
+
+
+@_aguard
+async def export(fmt: str, options_json: str = "{}", progress_cb=None) -> str:
+    """Make a download: csv (input's style), csv-standard, json (records + settings + schema), pdf."""
+    if _S.result is None:
+        raise EngineError("no_synthetic", kind="settings")
+    options = json.loads(options_json or "{}")
+    lang = options.get("lang", "en")
+    stem = _file_stem()
+    if fmt in ("csv", "csv-standard"):
+        data = to_csv_bytes(_S.result.synthetic, "original" if fmt == "csv" else "standard")
+        name, mime = f"{stem}.csv", "text/csv"
+    elif fmt == "json":
+        from .export import json_document
+
+        data = json_document(_S.result, _S.name, report=_S.report)
+        name, mime = f"{stem}.json", "application/json"
+    elif fmt == "pdf":
+        from .report import build_pdf
+
+        if _S.report is None:
+            raise EngineError("no_report", kind="settings")
+        data = await _drive_async(build_pdf(_S.report, lang=lang), progress_cb)
+        name, mime = f"{stem}_report.pdf", "application/pdf"
+    else:
+        raise EngineError("unknown_format", kind="settings", format=fmt)
+    _S.export_bytes = data
+    return _ok({"name": name, "mime": mime, "size": len(data)})
+
+
+def last_export_bytes() -> bytes:
+    data, _S.export_bytes = _S.export_bytes, b""
+    return data

@@ -1,0 +1,122 @@
+// The page's side of the worker protocol (../PROTOCOL.md): requests as Promises, progress as callbacks.
+
+const CANCEL_GRACE_MS = 1000;
+
+export class Engine {
+  constructor({ onLoadProgress, onLoadError, onRestart } = {}) {
+    this.onLoadProgress = onLoadProgress || (() => {});
+    this.onLoadError = onLoadError || (() => {});
+    this.onRestart = onRestart || (() => {});
+    this.nextId = 1;
+    this.pending = new Map();
+    this.heldFile = null; // {name, blob, options}: re-sent after a restart so nothing is lost
+    this.start();
+  }
+
+  start() {
+    this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    this.worker.onmessage = (e) => this.receive(e.data);
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      this.onLoadError({ kind: "runtime", code: "runtime.worker_failed", params: {}, message: String(e.message) });
+    };
+    this.loaded = this.request("load");
+    this.loaded.catch((err) => this.onLoadError(err.info || err));
+  }
+
+  receive(msg) {
+    if (msg.id === 0) {
+      if (msg.type === "progress") this.onLoadProgress(msg);
+      else if (msg.type === "error") this.onLoadError(msg.error);
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === "progress") {
+      p.onProgress(msg);
+    } else {
+      this.pending.delete(msg.id);
+      if (msg.type === "result") p.resolve(msg.data);
+      else {
+        const err = new Error(msg.error.message);
+        err.info = msg.error;
+        p.reject(err);
+      }
+    }
+  }
+
+  request(type, fields = {}, { onProgress, transfer } = {}) {
+    const id = this.nextId++;
+    const promise = new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress: onProgress || (() => {}) });
+    });
+    promise.id = id;
+    this.worker.postMessage({ id, type, ...fields }, transfer || []);
+    return promise;
+  }
+
+  /**
+   * Read a file (a File or Blob, with `name`), or re-read the held one with other options (file null).
+   * The page keeps only the Blob, not a copy of its bytes; the worker gets the bytes transferred.
+   */
+  async inspect(file, options) {
+    if (file) {
+      this.heldFile = { name: file.name, blob: file, options };
+      const bytes = await file.arrayBuffer();
+      return this.request("inspect", { file: { name: file.name, bytes }, options }, { transfer: [bytes] });
+    }
+    if (this.heldFile) this.heldFile.options = options;
+    return this.request("inspect", { options });
+  }
+
+  synthesise(settings, onProgress) {
+    return this.request("synthesise", { settings }, { onProgress });
+  }
+
+  evaluate(options, onProgress) {
+    return this.request("evaluate", { options }, { onProgress });
+  }
+
+  export(format, lang, onProgress) {
+    return this.request("export", { format, lang }, { onProgress });
+  }
+
+  clear() {
+    this.heldFile = null;
+    return this.request("clear");
+  }
+
+  /**
+   * Stop a running request. The worker is asked first; if the request has not ended within a
+   * second, the worker is replaced and the held file re-sent, so the page stays usable.
+   */
+  cancel(promise) {
+    const id = promise.id;
+    if (!this.pending.has(id)) return Promise.resolve();
+    this.worker.postMessage({ id: 0, type: "cancel", target: id });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.pending.has(id)) this.restart();
+        resolve();
+      }, CANCEL_GRACE_MS);
+      promise.catch(() => {}).finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  restart() {
+    this.worker.terminate();
+    const cancelled = { kind: "cancelled", code: "cancelled", params: {}, column: null, message: "Stopped." };
+    for (const [, p] of this.pending) {
+      const err = new Error("Stopped.");
+      err.info = cancelled;
+      p.reject(err);
+    }
+    this.pending.clear();
+    this.start();
+    const held = this.heldFile;
+    this.onRestart(held ? this.inspect(held.blob, held.options) : null);
+  }
+}
