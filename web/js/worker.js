@@ -79,17 +79,7 @@ async function loadRuntime() {
   });
   timings.runtime = performance.now() - t0 - timings.verify;
   progress(0, "packages", 3, LOAD_STEPS, "load.packages");
-  let failed = null;
-  await pyodide.loadPackage(START_PACKAGES, {
-    messageCallback: () => {},
-    errorCallback: (msg) => {
-      console.error(msg);
-      const m = /([\w.-]+\.(whl|zip))/.exec(msg);
-      failed = failed || (m ? m[1] : msg);
-    },
-    checkIntegrity: true,
-  });
-  if (failed) throw new RuntimeError("runtime.bad_file", { file: failed });
+  await loadPackages(START_PACKAGES);
   timings.packages = performance.now() - t0 - timings.verify - timings.runtime;
   progress(0, "imports", 4, LOAD_STEPS, "load.imports");
   engine = pyodide.pyimport("py_engine.browser");
@@ -100,6 +90,27 @@ async function loadRuntime() {
   progress(0, "ready", 5, LOAD_STEPS, "load.ready");
   timings.total = performance.now() - t0;
   return { versions, timings };
+}
+
+// Load packages listed in pyodide-lock.json; Pyodide checks each file's sha256 (checkIntegrity).
+// A failure names the file, e.g. a package that does not match its pinned checksum.
+async function loadPackages(names) {
+  const errors = [];
+  await pyodide.loadPackage(names, {
+    messageCallback: () => {},
+    errorCallback: (msg) => {
+      console.error(msg);
+      errors.push(msg);
+    },
+    checkIntegrity: true,
+  });
+  if (!errors.length) return;
+  const lock = await (await fetch(new URL("pyodide-lock.json", RUNTIME))).json();
+  const text = errors.join(" ");
+  const hit = Object.values(lock.packages).find(
+    (p) => text.includes(p.file_name) || new RegExp(`loading ${p.name}\\b`).test(text),
+  );
+  throw new RuntimeError("runtime.bad_file", { file: hit ? hit.file_name : text.slice(0, 120) });
 }
 
 function errorInfo(e) {
