@@ -82,7 +82,7 @@ def _guard(fn):
         lang = "en"
         try:
             return fn(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - everything must reach the page as a message
+        except BaseException as exc:
             return _error(exc, lang)
 
     wrapper.__name__ = fn.__name__
@@ -94,7 +94,7 @@ def _aguard(fn):
     async def wrapper(*args, **kwargs):
         try:
             return await fn(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             return _error(exc, "en")
 
     wrapper.__name__ = fn.__name__

@@ -14,7 +14,6 @@ against it, so the manifest pins exactly the official release's bytes.
 """
 
 import hashlib
-import io
 import json
 import sys
 import tarfile

@@ -16,7 +16,7 @@ import pytest
 from conftest import REAL, ROOT, Server, free_port, wait_ready
 
 sys.path.insert(0, str(ROOT))
-import serve  # noqa: E402
+import serve
 
 
 def drop_file(page, path: Path, name: str | None = None, selector: str = "#drop") -> None:
