@@ -206,8 +206,13 @@ def infer_column(name: str, raw: pd.Series, dialect: Dialect, missing_codes: lis
             if integral:
                 col.type = INTEGER
                 col.decimals = 0
-                consecutive = len(uniq) == n_obs and n_obs >= 20 and (vals.max() - vals.min() + 1 == n_obs)
-                if len(uniq) == n_obs and n_obs >= 20 and (_ID_NAME.search(name) or consecutive):
+                # row numbers: unique, consecutive and in file order
+                consecutive = (len(uniq) == n_obs and n_obs >= 20 and vals.max() - vals.min() + 1 == n_obs
+                               and pd.to_numeric(present).is_monotonic_increasing)
+                # unique row numbers, or an id-named column that is (mostly) unique, e.g. subject_id
+                # with a few repeated subjects
+                id_named = _ID_NAME.search(name) and len(uniq) >= 20 and len(uniq) > 0.5 * n_obs
+                if consecutive or id_named or (len(uniq) == n_obs and n_obs >= 20 and _ID_NAME.search(name)):
                     col.type = IDENTIFIER
             else:
                 col.type = NUMERIC
