@@ -118,7 +118,7 @@ async function main() {
   refresh();
   engine.loaded.then((info) => {
     state.versions = info.versions;
-    state.timings = info.timings;
+    state.timings = { ...info.timings, page_ready: performance.now() };
     document.body.dataset.ready = "true";
   }, () => {});
 }
