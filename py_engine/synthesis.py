@@ -60,6 +60,10 @@ class SynthSettings:
             raise EngineError("settings.bad_minbucket", kind="settings", minbucket=self.minbucket)
         if self.seed is not None and (int(self.seed) != self.seed or not 0 <= self.seed < 2**32):
             raise EngineError("settings.bad_seed", kind="settings", seed=self.seed)
+        if not isinstance(self.cp, (int, float)) or isinstance(self.cp, bool) or not self.cp >= 0:
+            raise EngineError("settings.bad_cp", kind="settings", cp=self.cp)
+        if int(self.max_predictor_levels) != self.max_predictor_levels or self.max_predictor_levels < 2:
+            raise EngineError("settings.bad_max_levels", kind="settings", value=self.max_predictor_levels)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -121,7 +125,11 @@ def resolve_visit_sequence(columns: list[str], encs: dict, given: list[str] | No
         rest = [c for c in columns if c not in given]
         if rest:
             notes.append(note("visit_sequence_appended", None, columns=", ".join(rest)))
-        return given + rest, notes
+        visit = given + rest
+        for c in visit[:-1]:
+            if not encs[c].is_number and encs[c].n_levels > max_levels:
+                notes.append(note("high_cardinality_not_predictor", c, levels=encs[c].n_levels, limit=max_levels))
+        return visit, notes
     high = [c for c in columns if not encs[c].is_number and encs[c].n_levels > max_levels]
     for c in high:
         notes.append(note("high_cardinality_last", c, levels=encs[c].n_levels, limit=max_levels))
