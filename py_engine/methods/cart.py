@@ -30,7 +30,7 @@ from collections.abc import Generator
 import numpy as np
 
 from ..progress import Step
-from .common import Encoded, make_smoother, note, round_sig
+from .common import Encoded, bincount, make_smoother, note, round_sig
 
 MAX_DEPTH = 30  # rpart's maxdepth
 
@@ -102,7 +102,7 @@ class CartSampler:
 
         mb = int(self.s.minbucket)
         if classify:
-            p = np.bincount(target) / len(target)
+            p = bincount(target) / len(target)
             root = 1.0 - float(np.sum(p * p))
             cls = DecisionTreeClassifier
         else:
@@ -145,13 +145,13 @@ def level_ranks(codes: np.ndarray, n_levels: int, y_codes: np.ndarray | None, y_
 
     Scores are rounded to 8 significant digits and ties broken by level number, so the order is the
     same on every platform. Levels absent from the fitting rows sit at the overall mean."""
-    counts = np.bincount(codes, minlength=n_levels).astype(float)
+    counts = bincount(codes, minlength=n_levels).astype(float)
     if y_num is not None:
-        sums = np.bincount(codes, weights=y_num, minlength=n_levels)
+        sums = bincount(codes, weights=y_num, minlength=n_levels)
         overall = float(np.mean(y_num)) if len(y_num) else 0.0
         score = np.where(counts > 0, sums / np.maximum(counts, 1), overall)
     else:
-        tab = np.bincount(codes.astype(np.int64) * n_classes + y_codes, minlength=n_levels * n_classes)
+        tab = bincount(codes.astype(np.int64) * n_classes + y_codes, minlength=n_levels * n_classes)
         tab = tab.reshape(n_levels, n_classes).astype(float)
         total = tab.sum(axis=0)
         pbar = total / total.sum()
@@ -243,7 +243,7 @@ def cart_steps(encs: dict[str, Encoded], visit: list[str], n_out: int, settings,
 def group_levels(codes: np.ndarray, n_levels: int, keep: int) -> np.ndarray:
     """Map codes to the tree's classes: the `keep` most common levels by themselves (ties by level
     number), every other level to one class "other"."""
-    counts = np.bincount(codes, minlength=n_levels)
+    counts = bincount(codes, minlength=n_levels)
     order = np.lexsort((np.arange(n_levels), -counts))
     group = np.full(n_levels, keep, dtype=np.int64)
     group[order[:keep]] = np.arange(keep)

@@ -30,6 +30,71 @@ NUMBER_KINDS = (NUMERIC, INTEGER, DATE, DATETIME)
 CATEGORY_KINDS = (CATEGORICAL, BOOLEAN)
 
 
+def bincount(x, weights=None, minlength: int = 0) -> np.ndarray:
+    """np.bincount on any integer array (wasm32's intp is 32-bit: numpy refuses int64 there)."""
+    return np.bincount(np.asarray(x).astype(np.intp, copy=False), weights=weights, minlength=minlength)
+
+
+# --------------------------------------------------------------------------- platform-exact random numbers
+# libm's exp/log (glibc picks an FMA variant on x86-64, wasm uses musl) and numpy's SIMD loops can differ
+# in the last bit. Sampling therefore uses only +, -, *, /, sqrt, frexp and ldexp, which IEEE 754 makes
+# exact on every platform, on uniforms from the Generator.
+
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e00
+
+
+def det_log(x: np.ndarray) -> np.ndarray:
+    """Natural log by frexp and the atanh series (relative error ~1e-16), the same bytes everywhere."""
+    x = np.asarray(x, dtype=float)
+    m, e = np.frexp(x)
+    small = m < 0.7071067811865476
+    m = np.where(small, m * 2.0, m)
+    e = np.where(small, e - 1, e).astype(float)
+    s = (m - 1.0) / (m + 1.0)
+    s2 = s * s
+    p = np.full_like(s, 1.0 / 27.0)
+    for k in range(12, -1, -1):
+        p = p * s2 + 1.0 / (2 * k + 1)
+    return 2.0 * s * p + e * _LN2_LO + e * _LN2_HI
+
+
+def det_exp(x: np.ndarray) -> np.ndarray:
+    """exp by range reduction and a degree-16 Taylor polynomial, the same bytes everywhere."""
+    x = np.clip(np.asarray(x, dtype=float), -700.0, 700.0)
+    k = np.round(x * _INV_LN2)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    p = np.full_like(r, 1.0 / 20922789888000.0)  # 1/16!
+    fact = 20922789888000.0
+    for j in range(15, -1, -1):
+        fact /= (j + 1)
+        p = p * r + 1.0 / fact
+    return np.ldexp(p, k.astype(np.int32))
+
+
+def std_normal(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n standard normal draws by Marsaglia's polar method on the Generator's uniforms."""
+    out = np.empty(n)
+    got = 0
+    while got < n:
+        need = n - got
+        k = int(need * 1.3) + 8
+        u = rng.random(k) * 2.0 - 1.0
+        v = rng.random(k) * 2.0 - 1.0
+        s = u * u + v * v
+        ok = (s > 0) & (s < 1)
+        u, v, s = u[ok], v[ok], s[ok]
+        f = np.sqrt(-2.0 * det_log(s) / s)
+        z = np.empty(2 * len(s))
+        z[0::2] = u * f
+        z[1::2] = v * f
+        take = min(len(z), need)
+        out[got:got + take] = z[:take]
+        got += take
+    return out
+
+
 def note(code: str, column: str | None = None, **params) -> dict:
     out = {"code": code, "params": params}
     if column is not None:
@@ -300,7 +365,7 @@ class Smoother:
             ok &= y != v
         idx = np.flatnonzero(ok)
         if len(idx):
-            noise = rng.standard_normal(len(idx))
+            noise = std_normal(rng, len(idx))
             y[idx] = np.clip(y[idx] + noise * self.bandwidth, self.lo, self.hi)
             if decimals is not None:
                 y[idx] = np.round(y[idx], decimals)
@@ -356,7 +421,7 @@ def sj_bandwidth(x: np.ndarray, nb: int = 1000) -> float | None:
     xmin, xmax = float(x.min()), float(x.max())
     dd = (xmax - xmin) * 1.01 / nb
     b = np.minimum(np.floor((x - xmin) / dd).astype(np.int64), nb - 1)
-    h = np.bincount(b, minlength=nb).astype(np.int64)
+    h = bincount(b, minlength=nb).astype(np.int64)
     # cnt[k]: pairs of points k bins apart (exact integer arithmetic)
     full = np.correlate(h, h, mode="full")  # lags -(nb-1)..(nb-1)
     cnt = full[nb - 1:].astype(float)

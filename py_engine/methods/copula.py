@@ -25,7 +25,7 @@ from collections.abc import Generator
 import numpy as np
 
 from ..progress import Step
-from .common import Encoded, round_sig
+from .common import Encoded, bincount, round_sig, std_normal
 
 
 class Marginal:
@@ -41,7 +41,7 @@ class Marginal:
             # steps: missing tokens first (code -(k+1)), then the distinct observed values ascending
             obs = enc.x[enc.tok < 0]
             vals, counts = np.unique(obs, return_counts=True)
-            tcounts = np.bincount(enc.tok[enc.tok >= 0], minlength=len(enc.tokens)) if enc.has_missing \
+            tcounts = bincount(enc.tok[enc.tok >= 0], minlength=len(enc.tokens)) if enc.has_missing \
                 else np.zeros(0, dtype=int)
             self.step_counts = np.concatenate([tcounts, counts]).astype(np.int64)
             self.vals = vals
@@ -56,7 +56,7 @@ class Marginal:
             order = level_order if level_order is not None else np.arange(L)
             pos = np.empty(L, dtype=np.int64)
             pos[order] = np.arange(L)
-            counts = np.bincount(enc.codes, minlength=L)
+            counts = bincount(enc.codes, minlength=L)
             self.step_counts = counts[order].astype(np.int64)
             self.order = order
             step = pos[enc.codes]
@@ -116,8 +116,8 @@ def cholesky(corr: np.ndarray) -> np.ndarray:
 def category_order(enc: Encoded, score: np.ndarray) -> np.ndarray:
     """Levels ordered by the mean of `score` over their rows (rounded; ties by level number)."""
     L = enc.n_levels
-    counts = np.bincount(enc.codes, minlength=L).astype(float)
-    sums = np.bincount(enc.codes, weights=score, minlength=L)
+    counts = bincount(enc.codes, minlength=L).astype(float)
+    sums = bincount(enc.codes, weights=score, minlength=L)
     mean = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
     mean = np.array([round_sig(v, 8) for v in mean])
     return np.lexsort((np.arange(L), mean))
@@ -141,7 +141,7 @@ def copula_steps(encs: dict[str, Encoded], order: list[str], n_out: int, rng: np
         if score is not None:
             lev = category_order(e, score - own[name])  # the others' score, not the column's own part
         else:
-            lev = np.lexsort((np.arange(e.n_levels), -np.bincount(e.codes, minlength=e.n_levels)))
+            lev = np.lexsort((np.arange(e.n_levels), -bincount(e.codes, minlength=e.n_levels)))
         margs[name] = Marginal(e, rng, lev)
     # 2. correlation of the normal scores (rounded)
     Z = np.column_stack([margs[name].z for name in order])
@@ -156,7 +156,7 @@ def copula_steps(encs: dict[str, Encoded], order: list[str], n_out: int, rng: np
         m.z = None
     L = cholesky(corr)
     # 3. sample: z = L e, elementwise (no BLAS, the same bytes everywhere)
-    e = rng.standard_normal((p, n_out))
+    e = std_normal(rng, p * n_out).reshape(p, n_out)
     syn: dict[str, Encoded] = {}
     for i, name in enumerate(order):
         z = np.zeros(n_out)
@@ -175,7 +175,7 @@ def _common_score(margs, numeric, cats, encs, n, rng) -> tuple[np.ndarray | None
     cols = [margs[name].z for name in numeric]
     for name in cats:
         e = encs[name]
-        m = Marginal(e, rng, np.lexsort((np.arange(e.n_levels), -np.bincount(e.codes, minlength=e.n_levels))))
+        m = Marginal(e, rng, np.lexsort((np.arange(e.n_levels), -bincount(e.codes, minlength=e.n_levels))))
         cols.append(m.z)
     if len(cols) < 2:
         return None, {}

@@ -31,7 +31,7 @@ from ..dataset import EPOCH
 from ..errors import EngineError
 from ..reading import Dialect
 from ..schema import DATE, DATETIME, IDENTIFIER, TYPES, ColumnSchema, Schema
-from .common import Encoded, note, round_sig
+from .common import Encoded, bincount, det_exp, det_log, note, round_sig, std_normal
 
 FORMAT = "localsynth.marginal"
 VERSION = 1
@@ -50,7 +50,7 @@ def fit_column(e: Encoded, col: ColumnSchema) -> dict:
     k_miss = int((e.tok >= 0).sum())
     var = {"name": e.name, "type": e.type, "prop_missing": _r(k_miss / n) if n else 0.0}
     if e.has_missing:
-        counts = np.bincount(e.tok[e.tok >= 0], minlength=len(e.tokens))
+        counts = bincount(e.tok[e.tok >= 0], minlength=len(e.tokens))
         var["missing_tokens"] = {t: _r(c / k_miss) for t, c in zip(e.tokens, counts, strict=True)}
     else:
         var["missing_tokens"] = {}
@@ -58,7 +58,7 @@ def fit_column(e: Encoded, col: ColumnSchema) -> dict:
     if not e.is_number:
         L = len(e.labels)
         obs = e.codes[e.codes < L]
-        counts = np.bincount(obs, minlength=L)
+        counts = bincount(obs, minlength=L)
         total = max(int(counts.sum()), 1)
         var["distribution"] = {"name": "categorical", "parameters": {
             "labels": list(e.labels), "probs": [_r(c / total) for c in counts]}}
@@ -292,13 +292,13 @@ def _draw_continuous(name: str, p: dict, n: int, rng: np.random.Generator) -> np
 
     def draw(k):
         if name == "normal":
-            return rng.normal(float(p["mean"]), float(p["sd"]), k)
+            return float(p["mean"]) + float(p["sd"]) * std_normal(rng, k)
         if name == "uniform":
-            return rng.uniform(float(p["low"]), float(p["high"]), k)
+            return float(p["low"]) + (float(p["high"]) - float(p["low"])) * rng.random(k)
         if name == "exponential":
-            return float(p["loc"]) + rng.exponential(float(p["scale"]), k)
+            return float(p["loc"]) - float(p["scale"]) * det_log(1.0 - rng.random(k))
         if name == "lognormal":
-            return rng.lognormal(float(p["mu"]), float(p["sigma"]), k)
+            return det_exp(float(p["mu"]) + float(p["sigma"]) * std_normal(rng, k))
         raise EngineError("model.invalid", kind="settings", detail=f"unknown distribution '{name}'")
 
     x = draw(n)
