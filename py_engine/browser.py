@@ -147,6 +147,9 @@ def inspect(data, name: str | None, options_json: str) -> str:
                          delimiter=options.get("delimiter") or None, decimal=options.get("decimal") or None,
                          max_bytes=options.get("max_bytes", MAX_BYTES))
         del content
+        if options.get("drop_unknown_overrides"):
+            # the file read in another format: the user's column choices apply where the columns exist
+            overrides = {k: v for k, v in overrides.items() if k in raw.frame.columns}
         schema = infer_schema(raw, overrides)
         _drop_results()
         _S.raw, _S.name, _S.schema, _S.overrides = raw, name or "data.csv", schema, overrides
