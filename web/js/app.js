@@ -152,6 +152,7 @@ async function main() {
   wire();
   refresh();
   goTo("data", { focus: false });
+  document.documentElement.classList.remove("js-pending");
   engine.loaded.then((info) => {
     state.versions = info.versions;
     state.timings = info.timings;

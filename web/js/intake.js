@@ -58,7 +58,11 @@ export function init(c) {
 }
 
 function options(extra = {}) {
-  return { ...state.dialect, overrides: state.overrides, lang: lang(), ...extra };
+  // only the overrides of columns the held table has (others wait for a format that has them)
+  const names = new Set(state.summary ? state.summary.columns.map((c) => c.name) : []);
+  const overrides = extra.drop_unknown_overrides ? state.overrides
+    : Object.fromEntries(Object.entries(state.overrides).filter(([k]) => names.has(k)));
+  return { ...state.dialect, lang: lang(), ...extra, overrides };
 }
 
 function setBusy(key, params) {
@@ -143,20 +147,19 @@ async function changeDialect(key, value) {
   const held = ctx.engine.heldFile;
   if (!held) return;
   const before = { ...state.dialect };
-  state.dialect = { ...(state.summary ? pickDialect(state.summary.dialect) : {}), ...state.dialect, [key]: value };
+  // only what the user chose is fixed; the rest is detected again under the new choice (a comma
+  // separator, say, makes the decimal sign a point)
+  const chosen = { ...state.dialect, [key]: value };
+  if (key === "delimiter" && chosen.decimal === value) delete chosen.decimal;
+  if (key === "decimal" && chosen.delimiter === value) delete chosen.delimiter;
+  state.dialect = chosen;
   state.dataError = null;
   setBusy("data.rereading", { name: held.name });
   render();
   try {
-    let summary;
-    try {
-      summary = await ctx.engine.inspect(held.blob, options());
-    } catch (err) {
-      // other columns under the new format: the column changes no longer apply
-      if (!(err.info && err.info.code === "schema.unknown_column")) throw err;
-      summary = await ctx.engine.inspect(held.blob, options({ overrides: {} }));
-      state.overrides = {};
-    }
+    // the user's column choices are kept; they apply to the columns the new format has (and again
+    // when the user goes back to a format with those columns)
+    const summary = await ctx.engine.inspect(held.blob, options({ drop_unknown_overrides: true }));
     state.summary = summary;
     state.result = null;
     settings.onNewData({ keepSeed: true });
@@ -167,10 +170,6 @@ async function changeDialect(key, value) {
     setBusy(null);
   }
   ctx.refresh();
-}
-
-function pickDialect(d) {
-  return { encoding: d.encoding, delimiter: d.delimiter, decimal: d.decimal };
 }
 
 function onColumnChange(e) {

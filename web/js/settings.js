@@ -26,7 +26,7 @@ export function init(c) {
     const input = $(id);
     input.addEventListener("input", () => {
       state.settings[field] = input.value;
-      if (errors[field]) validate(field);
+      if (errors[field] && validate(field)) render();
     });
     input.addEventListener("change", () => {
       validate(field);
@@ -66,13 +66,20 @@ export function onNewData({ keepSeed = false } = {}) {
 export function onColumnsChanged() {
   const s = state.settings;
   if (!s.visit_sequence) return;
-  const names = includedColumns().map((c) => c.name);
+  const names = defaultVisitOrder();
   const kept = s.visit_sequence.filter((n) => names.includes(n));
   s.visit_sequence = kept.concat(names.filter((n) => !kept.includes(n)));
 }
 
+/** The engine's default: table order, categoricals of many levels last (resolve_visit_sequence). */
+function defaultVisitOrder() {
+  const many = (c) => c.type === "categorical" && c.n_distinct > MAX_PREDICTOR_LEVELS;
+  const cols = includedColumns().filter((c) => c.type !== "identifier");
+  return cols.filter((c) => !many(c)).concat(cols.filter(many)).map((c) => c.name);
+}
+
 function visitOrder() {
-  return state.settings.visit_sequence || includedColumns().map((c) => c.name);
+  return state.settings.visit_sequence || defaultVisitOrder();
 }
 
 function onVisitClick(e) {
@@ -179,6 +186,7 @@ function renderVisit() {
   const order = visitOrder();
   const list = $("#visit-list");
   list.replaceChildren(...order.map((name, i) => h("li", {},
+    h("span", { class: "visit-num", text: `${i + 1}.`, "aria-hidden": "true" }),
     h("span", { class: "visit-name", text: name }),
     h("span", { class: "visit-buttons" },
       h("button", { type: "button", class: "icon", disabled: i === 0, "data-move": "up", "data-column": name,
@@ -214,6 +222,7 @@ export function render() {
   $("#advanced-note").hidden = cart;
   renderVisit();
   if (!cart) for (const b of $$("#visit-list button, #visit-reset")) b.disabled = true;
+  if (state.settingsError && state.settingsError.local && !Object.keys(errors).length) state.settingsError = null;
   const err = state.settingsError;
   setMessage($("#settings-message"), !err ? "" : err.local ? t("settings.invalid")
     : t("generate.failed", { message: errorText(err) }));
