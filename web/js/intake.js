@@ -262,7 +262,7 @@ function columnRow(c) {
     h("td", { class: "include" },
       h("input", { type: "checkbox", checked: !c.exclude, "data-key": `inc:${c.name}`, "data-action": "include",
                    "aria-label": t("col.include_label", { column: c.name }) })),
-    h("th", { scope: "row" }, h("span", { class: "colname", text: clip(c.name, 50) }), notes),
+    h("th", { scope: "row" }, h("span", { class: "colname", text: clip(c.name, 40), title: c.name.length > 40 ? c.name : null }), notes),
     h("td", { dataset: { type: c.type } }, typeSelect),
     h("td", { class: "num" }, c.missing_count ? `${fmtInt(c.missing_count)} (${pct < 0.1 ? "<0.1" : pct.toFixed(1)}%)` : "0",
       missingTokens.length ? h("span", { class: "tokens", text: missingTokens.join(", ") }) : null),

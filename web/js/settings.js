@@ -139,7 +139,7 @@ function start() {
   const p = payload();
   render();
   if (!p) {
-    state.settingsError = { code: "settings_invalid", local: true };
+    state.settingsError = { local: true }; // shown as settings.invalid
     render();
     const first = $(".field [aria-invalid=true]");
     if (first) first.focus();
