@@ -55,6 +55,14 @@ export function init(c) {
     if (e.key === "Enter" && e.target.dataset.action === "codes") e.target.blur();
   });
   $("#to-settings").addEventListener("click", () => ctx.goTo("settings"));
+  $("#include-shown").addEventListener("click", () => setShown(false));
+  $("#exclude-shown").addEventListener("click", () => setShown(true));
+}
+
+/** Include or leave out every column the search shows (all of them when there is no search). */
+function setShown(exclude) {
+  const names = Array.from($("#schema-table").tBodies[0].rows).filter((tr) => !tr.hidden).map((tr) => tr.dataset.column);
+  updateColumns(Object.fromEntries(names.map((n) => [n, { exclude }])));
 }
 
 function options(extra = {}) {
@@ -70,6 +78,7 @@ function setBusy(key, params) {
   clearInterval(busyTimer);
   if (key) busyTimer = setInterval(showBusy, 1000);
   showBusy();
+  settings.render(); // no Generate while the table is being read or changed
 }
 
 function showBusy() {
@@ -187,9 +196,15 @@ function onColumnChange(e) {
 }
 
 /** Apply a change to one column: the worker re-detects with the user's overrides. */
-async function updateColumn(column, patch) {
-  const before = state.overrides[column];
-  state.overrides = { ...state.overrides, [column]: { ...(before || {}), ...patch } };
+function updateColumn(column, patch) {
+  return updateColumns({ [column]: patch });
+}
+
+async function updateColumns(patches) {
+  const before = state.overrides;
+  const next = { ...before };
+  for (const [column, patch] of Object.entries(patches)) next[column] = { ...(before[column] || {}), ...patch };
+  state.overrides = next;
   state.columnError = null;
   const seq = ++state.inspectSeq;
   const hadResult = Boolean(state.result);
@@ -203,10 +218,7 @@ async function updateColumn(column, patch) {
     settings.onColumnsChanged();
   } catch (err) {
     if (seq !== state.inspectSeq) return;
-    const overrides = { ...state.overrides };
-    if (before) overrides[column] = before;
-    else delete overrides[column];
-    state.overrides = overrides;
+    state.overrides = before; // the change is refused as a whole; the table stays as it was
     state.columnError = err.info || err;
   } finally {
     if (seq === state.inspectSeq) setBusy(null);

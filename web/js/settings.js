@@ -226,5 +226,5 @@ export function render() {
   const err = state.settingsError;
   setMessage($("#settings-message"), !err ? "" : err.local ? t("settings.invalid")
     : t("generate.failed", { message: errorText(err) }));
-  $("#generate").disabled = includedColumns().length === 0;
+  $("#generate").disabled = includedColumns().length === 0 || Boolean(state.busy);
 }
