@@ -198,3 +198,43 @@ def test_the_seed_repeats_a_run(page):
         got.append(open(dl.value.path(), "rb").read())
         page.click("#again")
     assert got[0] == got[1] and len(got[0]) > 1000
+
+
+def test_a_file_chosen_while_the_engine_loads_is_read_once_it_is_ready(new_page):
+    page = new_page(lang="nl")
+    page.wait_for_function("() => !document.documentElement.classList.contains('js-pending')")
+    assert page.get_attribute("#runtime-status", "data-state") == "loading"
+    drop_file(page, REAL / "wage.csv")
+    busy = page.text_content("#data-busy")
+    assert busy.startswith(text("nl", "data.reading", name="wage.csv")) and text("nl", "data.engine_loading") in busy
+    shot(page, "more-nl-reading-while-loading")
+    settle(page)
+    assert page.text_content("#data-name") == "wage.csv"
+    assert page.get_attribute("#runtime-status", "data-state") == "ready"
+
+
+def test_a_column_the_method_cannot_handle_gives_a_clear_message(page):
+    """Free text switched back on: the engine refuses it by name; the page stays as it was."""
+    rows = "".join(f"{i},{20 + i % 50},{'note number ' * (1 + i % 7)}{i} about a case\n" for i in range(120))
+    drop_file(page, data=("id,age,remark\n" + rows).encode(), name="remarks.csv")
+    settle(page)
+    row = page.locator("#schema-table tr[data-column='remark']")
+    assert row.locator("input[type=checkbox]").is_checked() is False
+    assert text("en", "reason.free_text") in row.text_content()
+    row.locator("input[type=checkbox]").check()
+    settle(page)
+    page.click("#to-settings")
+    page.click("#generate")
+    wait_step(page, "settings")
+    msg = page.text_content("#settings-message")
+    assert msg.startswith(text("en", "generate.failed", message="").strip()) and "remark" in msg
+    assert "Traceback" not in page.content()
+    shot(page, "more-en-free-text-refused")
+    # leaving the column out again makes it work
+    page.click("[data-goto=data]")
+    row.locator("input[type=checkbox]").uncheck()
+    settle(page)
+    page.click("#to-settings")
+    page.click("#generate")
+    wait_step(page, "result")
+    assert page.evaluate("() => window.localsynth.state.result.columns") == ["age"]  # id: an identifier, left out
