@@ -118,7 +118,10 @@ def test_smoothing_makes_new_values_within_range_and_decimals():
     real_vals = set(wage.values["wage"].round(8))
     assert set(plain.values["wage"].round(8)) <= real_vals
     new = ~smooth.values["wage"].round(8).isin(real_vals)
-    assert new.mean() > 0.9
+    counts = wage.values["wage"].value_counts()
+    rare_share = float(wage.values["wage"].map(counts).lt(5).mean())
+    assert 0.1 < rare_share < 0.3
+    assert abs(new.mean() - rare_share) < 0.05  # the rare wages (and only they) are smoothed
     assert smooth.values["wage"].min() >= wage.values["wage"].min()
     assert smooth.values["wage"].max() <= wage.values["wage"].max()
     ages = smooth.values["age"].to_numpy()
@@ -126,12 +129,24 @@ def test_smoothing_makes_new_values_within_range_and_decimals():
     assert_valid(wage, smooth, wage.n_rows)
 
 
-def test_smoothing_leaves_a_dominant_value_alone():
+def test_smoothing_changes_rare_values_only():
     adult = load("adult.csv", rows=6000)
     res = syn(adult, {"seed": 1, "smoothing": "density"})
     gain = res.synthetic.values["capital_gain"]
-    assert abs((gain == 0).mean() - (adult.values["capital_gain"] == 0).mean()) < 0.03
-    assert any(n["code"] == "smoothing_mode_kept" and n["column"] == "capital_gain" for n in res.notes)
+    real = adult.values["capital_gain"]
+    assert abs((gain == 0).mean() - (real == 0).mean()) < 0.03  # the dominant zero stays
+    counts = real.value_counts()
+    common = set(counts[counts >= 5].index)
+    # fnlwgt is nearly unique per row: almost every synthetic value is new
+    fn_real = set(adult.values["fnlwgt"])
+    assert (~res.synthetic.values["fnlwgt"].isin(fn_real)).mean() > 0.5
+    # ages are nearly all common: rarely smoothed, so synthetic ages are nearly all real common ages
+    ac = adult.values["age"].value_counts()
+    assert res.synthetic.values["age"].isin(set(ac[ac >= 5].index)).mean() > 0.98
+    kept = gain[gain.isin(common)]
+    assert len(kept) > 0.9 * len(gain)
+    notes = {(n["code"], n["column"]) for n in res.notes if n.get("column")}
+    assert ("smoothing_rare_only", "fnlwgt") in notes
 
 
 def test_sheather_jones_bandwidth_close_to_normal_reference():

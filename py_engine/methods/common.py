@@ -346,23 +346,29 @@ def _reshape(template: str, rng: np.random.Generator) -> str:
 
 # --------------------------------------------------------------------------- smoothing (synthpop's "density")
 
+RARE_COUNT = 5  # a value held by fewer real rows than this is rare: only rare values are smoothed
+
+
 @dataclass
 class Smoother:
-    """Gaussian kernel noise for numeric draws, as synthpop's smoothing = "density": bandwidth by the
-    Sheather-Jones "solve-the-equation" rule (R's bw.SJ), values equal to the column's most common value
-    left alone when it holds more than 70% of the column, the top value left alone when the column looks
-    top-coded, results clamped to the real range and rounded to the real number of decimals."""
+    """Gaussian kernel noise for numeric draws, after synthpop's smoothing = "density": bandwidth by the
+    Sheather-Jones "solve-the-equation" rule (R's bw.SJ) on the column's values (without a value that
+    holds more than 70% of them, as synthpop), results clamped to the real range and rounded to the
+    real number of decimals.
+
+    One departure from synthpop: only *rare* values -- held by fewer than RARE_COUNT real rows -- are
+    smoothed. A value that many rows share identifies no one, and blurring it would only damage real
+    features of the distribution (heaps at round amounts, a dominant zero, a top code; synthpop leaves the
+    last two alone for the same reason). Rare values, the ones that can single a person out, get noise."""
 
     bandwidth: float
     lo: float
     hi: float
-    keep: list[float]  # values that are not smoothed (a dominant mode, a top code)
+    common: np.ndarray  # values held by at least RARE_COUNT real rows: not smoothed
 
     def apply(self, y: np.ndarray, rng: np.random.Generator, decimals: int | None) -> np.ndarray:
         y = np.asarray(y, dtype=float).copy()
-        ok = np.isfinite(y)
-        for v in self.keep:
-            ok &= y != v
+        ok = np.isfinite(y) & ~np.isin(y, self.common)
         idx = np.flatnonzero(ok)
         if len(idx):
             noise = std_normal(rng, len(idx))
@@ -376,26 +382,20 @@ def make_smoother(x: np.ndarray, name: str) -> tuple[Smoother | None, list[dict]
     """A Smoother for the observed values x of a numeric column, or None with a note saying why not."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
-    notes = []
     if len(x) < 10:
         return None, [note("smoothing_skipped_few", name, count=len(x))]
     vals, counts = np.unique(x, return_counts=True)
-    keep = []
+    rare_share = float(counts[counts < RARE_COUNT].sum()) / len(x)
+    if rare_share == 0:
+        return None, [note("smoothing_skipped_common", name)]
     top = int(np.argmax(counts))
-    if counts[top] / len(x) > 0.7:
-        keep.append(float(vals[top]))
-        notes.append(note("smoothing_mode_kept", name, value=_num(vals[top]),
-                          share=round(100 * counts[top] / len(x), 1)))
-    if len(vals) >= 2 and 10 * counts[-2] < counts[-1] and float(vals[-1]) not in keep:
-        keep.append(float(vals[-1]))
-        notes.append(note("smoothing_top_coded", name, value=_num(vals[-1])))
-    rest = x
-    for v in keep:
-        rest = rest[rest != v]
+    rest = x[x != vals[top]] if counts[top] / len(x) > 0.7 else x
     bw = sj_bandwidth(rest)
     if bw is None or not bw > 0:
-        return None, [*notes, note("smoothing_skipped_sparse", name)]
-    return Smoother(bandwidth=round_sig(bw, 4), lo=float(x.min()), hi=float(x.max()), keep=keep), notes
+        return None, [note("smoothing_skipped_sparse", name)]
+    bw = round_sig(bw, 4)
+    return (Smoother(bandwidth=bw, lo=float(x.min()), hi=float(x.max()), common=vals[counts >= RARE_COUNT]),
+            [note("smoothing_rare_only", name, share=round(100 * rare_share, 1), bandwidth=bw)])
 
 
 def _num(v: float):
