@@ -153,17 +153,20 @@ def main_quality(tables, seeds, methods, command) -> None:
     (RESULTS / "quality.md").write_text("\n".join(lines) + "\n")
 
 
-def main_grid(tables, seeds, command, minbuckets, smoothings) -> None:
+def main_grid(tables, seeds, command, minbuckets, smoothings, replicated) -> None:
     rows = []
     for t in tables:
         data = load(t)
-        for mb in minbuckets:
-            for sm in smoothings:
-                runs = [run_one(data, {"method": "cart", "minbucket": mb, "smoothing": sm}, seed) for seed in seeds]
-                s = summarise(runs)
-                rows.append({"table": t, "minbucket": mb, "smoothing": sm, "summary": s, "runs": runs})
-                print(t, mb, sm, {f: round(s[f]["mean"], 3) for f in FIGURES}, flush=True)
-                _write_grid(rows, command, seeds)
+        for rr in replicated:
+            for mb in minbuckets:
+                for sm in smoothings:
+                    settings = {"method": "cart", "minbucket": mb, "smoothing": sm, "remove_replicated": rr}
+                    runs = [run_one(data, settings, seed) for seed in seeds]
+                    s = summarise(runs)
+                    rows.append({"table": t, "minbucket": mb, "smoothing": sm, "remove_replicated": rr,
+                                 "summary": s, "runs": runs})
+                    print(t, mb, sm, rr, {f: round(s[f]["mean"], 3) for f in FIGURES}, flush=True)
+                    _write_grid(rows, command, seeds)
 
 
 def _write_grid(rows, command, seeds) -> None:
@@ -174,11 +177,12 @@ def _write_grid(rows, command, seeds) -> None:
              f"Date: {meta(command, seeds)['date']}  ", f"Command: `{command}`  ",
              f"Seeds: {', '.join(map(str, seeds))}; mean ± sd. Lower S_pMSE is better utility; copies above the "
              "natural rate and membership AUC above 0.5 are disclosure.\n",
-             "| table | minbucket | smoothing | S_pMSE logit | 2-way S_pMSE | copies % | natural % | membership AUC | R synthpop S_pMSE / 2-way / AUC |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+             "| table | minbucket | smoothing | replicated rare rows | S_pMSE logit | 2-way S_pMSE | copies % | natural % | membership AUC | R synthpop S_pMSE / 2-way / AUC |",
+             "|---|---:|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         s, ref = r["summary"], REFERENCE[r["table"]]["synthpop"]
-        lines.append(f"| {r['table']} | {r['minbucket']} | {r['smoothing']} | {fmt(s, 's_pmse')} | {fmt(s, 'two_way')} | "
+        rr = "removed" if r["remove_replicated"] else "kept"
+        lines.append(f"| {r['table']} | {r['minbucket']} | {r['smoothing']} | {rr} | {fmt(s, 's_pmse')} | {fmt(s, 'two_way')} | "
                      f"{fmt(s, 'copies', 1)} | {fmt(s, 'natural', 1)} | {fmt(s, 'auc', 3)} | "
                      f"{ref['s_pmse']} / {ref['two_way']} / {ref['auc']} |")
     (RESULTS / "grid.md").write_text("\n".join(lines) + "\n")
@@ -192,12 +196,14 @@ def main(argv=None) -> int:
     ap.add_argument("--grid", action="store_true", help="CART over minbucket x smoothing")
     ap.add_argument("--minbuckets", default="5,10,20,40")
     ap.add_argument("--smoothings", default="none,density")
+    ap.add_argument("--replicated", default="remove,keep", help="remove_replicated values in the grid")
     args = ap.parse_args(argv)
     command = "python benchmarks/quality.py " + " ".join(argv if argv is not None else sys.argv[1:])
     tables = args.tables.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.grid:
-        main_grid(tables, seeds, command, [int(m) for m in args.minbuckets.split(",")], args.smoothings.split(","))
+        main_grid(tables, seeds, command, [int(m) for m in args.minbuckets.split(",")], args.smoothings.split(","),
+                  [r == "remove" for r in args.replicated.split(",")])
     else:
         main_quality(tables, seeds, args.methods.split(","), command)
     return 0

@@ -43,6 +43,10 @@ class SynthSettings:
     proper: bool = False  # CART: bootstrap the real rows before each fit (synthpop's proper = TRUE)
     missing: str = "synthesise"  # "synthesise" missingness as in the data; "drop" incomplete rows; "impute"
     max_predictor_levels: int = 60  # categoricals with more levels are not used as predictors
+    # cart, gc: leave out synthetic rows that repeat on every column a real row that is unique in the real
+    # data, beyond the share a new sample from the population would (estimated leave-one-out); after
+    # synthpop's sdc(rm.replicated.uniques = TRUE). Other synthetic rows take their place.
+    remove_replicated: bool = True
 
     def __post_init__(self):
         self.validate()
@@ -162,6 +166,8 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     if s.missing == "impute":
         notes.extend(common.impute(encs, rng))
     total = len(synth_cols) + len(ids)
+    # rows drawn with a margin, so rows that replicate a rare real row can be left out
+    n_gen = n_out + (max(20, -(-n_out // 4)) if s.remove_replicated and s.method != "marginal" else 0)
     model = None
     syn_cols: dict = {}
     if s.method == "cart":
@@ -171,7 +177,8 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
         if visit:
             from .methods.cart import cart_steps
 
-            syn_enc = yield from cart_steps(encs, visit, n_out, s, rng, notes, 0, total)
+            syn_enc = yield from cart_steps(encs, visit, n_gen, s, rng, notes, 0, total)
+            syn_enc = _remove_replicated(encs, syn_enc, synth_cols, n_out, s, notes)
             syn_cols = {name: common.decode(e, n_out, x=e.x, tok=e.tok, codes=e.codes)
                         for name, e in syn_enc.items()}
     elif s.method == "gc":
@@ -179,7 +186,8 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
         if synth_cols:
             from .methods.copula import copula_steps
 
-            syn_enc, model = yield from copula_steps(encs, synth_cols, n_out, rng, notes, 0, total)
+            syn_enc, model = yield from copula_steps(encs, synth_cols, n_gen, rng, notes, 0, total)
+            syn_enc = _remove_replicated(encs, syn_enc, synth_cols, n_out, s, notes)
             syn_cols = {name: common.decode(e, n_out, x=e.x, tok=e.tok, codes=e.codes)
                         for name, e in syn_enc.items()}
             model = {"name": "gaussian_copula", **model}
@@ -203,6 +211,20 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     seconds = {"fit_sample": time.perf_counter() - t0}
     return SynthResult(synthetic=synthetic, settings=s, method=s.method, seed=s.seed, n_real=n_real,
                        seconds=seconds, notes=_dedupe(notes), model=model)
+
+
+def _remove_replicated(real: dict, syn: dict, names: list[str], n_out: int, s: SynthSettings,
+                       notes: list[dict]) -> dict:
+    from .methods import common
+
+    if not s.remove_replicated:
+        return syn
+    syn, removed, kept = common.drop_replicated(real, syn, names, n_out)
+    if removed:
+        notes.append(common.note("replicated_removed", None, rows=removed))
+    if kept:
+        notes.append(common.note("replicated_kept", None, rows=kept))
+    return syn
 
 
 def _dedupe(notes: list[dict]) -> list[dict]:

@@ -186,3 +186,31 @@ def test_proper_synthesis_runs_and_differs(adult):
     b = syn(adult, {"seed": 1, "proper": True}).synthetic
     assert_valid(adult, b, adult.n_rows)
     assert to_csv_bytes(a) != to_csv_bytes(b)
+
+
+def _unique_replication(real_text: pd.DataFrame, syn_text: pd.DataFrame) -> tuple[float, float]:
+    """(share of synthetic rows equal to a real row that is unique in the real data, the natural share:
+    real rows equal to exactly one other real row)."""
+    cols = list(real_text.columns)
+    counts = real_text.groupby(cols).size().rename("n").reset_index()
+    uniques = counts[counts["n"] == 1][cols]
+    syn_hit = syn_text.merge(uniques, on=cols, how="left", indicator=True)["_merge"].eq("both").mean()
+    natural = real_text.merge(counts, on=cols)["n"].eq(2).mean()
+    return float(syn_hit), float(natural)
+
+
+def test_replicated_unique_rows_left_out_beyond_the_natural_share():
+    import io
+
+    wage = load("wage.csv")
+    real_text = pd.read_csv(io.BytesIO(to_csv_bytes(wage)), dtype=str, keep_default_na=False)
+    on = syn(wage, {"seed": 6})
+    off = syn(wage, {"seed": 6, "remove_replicated": False})
+    share_on, natural = _unique_replication(real_text, pd.read_csv(io.BytesIO(to_csv_bytes(on.synthetic)),
+                                                                   dtype=str, keep_default_na=False))
+    share_off, _ = _unique_replication(real_text, pd.read_csv(io.BytesIO(to_csv_bytes(off.synthetic)),
+                                                              dtype=str, keep_default_na=False))
+    assert share_off > natural + 0.02  # plain CART repeats unique real rows (synthpop does too)
+    assert share_on <= natural + 0.002
+    assert any(n["code"] == "replicated_removed" for n in on.notes)
+    assert on.synthetic.n_rows == wage.n_rows

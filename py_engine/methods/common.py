@@ -287,6 +287,67 @@ def impute(encs: dict[str, Encoded], rng: np.random.Generator) -> list[dict]:
     return notes
 
 
+# --------------------------------------------------------------------------- replicated rare rows
+
+REPLICATED_RARE = 2  # 2: real rows no other real row shares (uniques, as synthpop's sdc)
+
+
+def _key_frame(encs: dict[str, Encoded], names: list[str]) -> pd.DataFrame:
+    cols = {}
+    for i, name in enumerate(names):
+        e = encs[name]
+        if e.is_number:
+            x = np.where(e.tok >= 0, 0.0, e.x)
+            if e.decimals is not None:
+                x = np.round(x, e.decimals)
+            cols[f"x{i}"] = x
+            cols[f"t{i}"] = e.tok.astype(np.int32)
+        else:
+            cols[f"c{i}"] = e.codes.astype(np.int32)
+    return pd.DataFrame(cols)
+
+
+def replicated_rare(real: dict[str, Encoded], syn: dict[str, Encoded], names: list[str],
+                    rare: int = REPLICATED_RARE) -> tuple[np.ndarray, float]:
+    """(mask of synthetic rows equal on every column to a real row that fewer than `rare` real rows
+    share, the natural rate of such replication).
+
+    The natural rate is what a new sample from the same population would show, estimated leave-one-out
+    on the real rows: the share of real rows whose values 1 to rare-1 *other* real rows share."""
+    n_syn = len(next(iter(syn.values())).tok)
+    if not names:
+        return np.zeros(n_syn, dtype=bool), 0.0
+    r = _key_frame(real, names)
+    s = _key_frame(syn, names)
+    keys = list(r.columns)
+    counts = r.groupby(keys, sort=False, dropna=False).size().rename("_n").reset_index()
+    c_real = r.merge(counts, how="left", on=keys, sort=False)["_n"].to_numpy()
+    natural = float(np.mean((c_real >= 2) & (c_real <= rare)))
+    n = s.merge(counts, how="left", on=keys, sort=False)["_n"].fillna(0).to_numpy()
+    return (n > 0) & (n < rare), natural
+
+
+def drop_replicated(real: dict[str, Encoded], syn: dict[str, Encoded], names: list[str], n_out: int
+                    ) -> tuple[dict[str, Encoded], int, int]:
+    """Keep n_out synthetic rows (drawn with a margin), with no more rows that replicate a rare real row
+    than the natural rate allows: beyond that share such rows are left out and later rows take their
+    place. Synthetic rows are independent draws, so leaving out the surplus in drawing order is a
+    random choice. Returns (columns, rows left out, surplus replicated rows that had to be kept)."""
+    bad, natural = replicated_rare(real, syn, names)
+    allowed = int(round(natural * n_out))
+    bad_idx = np.flatnonzero(bad)
+    ok = ~bad
+    ok[bad_idx[:allowed]] = True  # the natural share of replicated rows stays
+    keep = np.flatnonzero(ok)[:n_out]
+    kept_bad = 0
+    if len(keep) < n_out:
+        extra = np.flatnonzero(~ok)[: n_out - len(keep)]
+        kept_bad = len(extra)
+        keep = np.sort(np.concatenate([keep, extra]))
+    removed = int((~ok)[: keep[-1] + 1].sum()) - kept_bad if len(keep) else 0
+    return {k: v.take(keep) for k, v in syn.items()}, removed, kept_bad
+
+
 # --------------------------------------------------------------------------- identifiers
 
 _DIGITS = np.array(list("0123456789"))
