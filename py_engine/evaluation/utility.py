@@ -1,0 +1,137 @@
+"""General utility: how well the synthetic data as a whole can be told apart from the real data.
+
+Propensity-score measures (Woo, Reiter, Oganian & Karr 2009, J. Privacy and Confidentiality 1;
+Snoke, Raab, Nowok, Dibben & Slavkovic 2018, JRSS A 181, "General and specific utility measures for
+synthetic data"; Raab, Nowok & Dibben 2021, "Assessing, visualizing and improving the utility of
+synthetic data", synthpop's utility vignette): stack the N = n_real + n_syn rows, label the synthetic
+ones t = 1, fit a propensity model p_i = P(t = 1 | row i), c = n_syn / N, and
+
+    pMSE   = (1/N) sum_i (p_i - c)^2
+    S_pMSE = pMSE / E0,  E0 = (k - 1)(1 - c)^2 c / N for a model with k estimable parameters
+    SPECKS = sup |F_syn(p) - F_real(p)| (Kolmogorov-Smirnov D of the propensities; Bowen, Liu & Su 2021)
+
+S_pMSE is about 1 when the synthetic data are as close as a correct synthesis would be; Raab et al.
+advise aiming below 10, better below 3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dataset import Dataset
+from . import logit
+from .encoding import MAX_LEVELS, common_columns, factor
+
+# Interactions are skipped (with a note) when the design would have more columns than this, or its
+# Gram matrix would cost more than MAX_GRAM_WORK row-block-pair operations (n x blocks^2 / 2).
+MAX_DESIGN_COLUMNS = 6000
+MAX_GRAM_WORK = 1.5e9
+
+
+def _ks_d(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic D = sup |F_a - F_b| (ties handled exactly)."""
+    a, b = np.sort(a), np.sort(b)
+    if a.size == 0 or b.size == 0:
+        return float("nan")
+    grid = np.concatenate([a, b])
+    fa = np.searchsorted(a, grid, side="right") / a.size
+    fb = np.searchsorted(b, grid, side="right") / b.size
+    return float(np.max(np.abs(fa - fb)))
+
+
+def pmse_stats(p: np.ndarray, t: np.ndarray, k: int | None) -> dict:
+    """pMSE, S_pMSE (logistic null with k parameters; None when k is None) and SPECKS of propensities p."""
+    n = len(p)
+    c = float(t.mean())
+    pmse = float(np.mean((p - c) ** 2))
+    e0 = None if k is None else (k - 1) * (1 - c) ** 2 * c / n
+    return {"pmse": pmse, "s_pmse": pmse / e0 if e0 else None, "expected_pmse": e0,
+            "specks": _ks_d(p[t == 1], p[t == 0]), "c": c, "n": n}
+
+
+def spmse_logit(real: Dataset, synthetic: Dataset, *, interactions: bool = True,
+                max_levels: int | None = MAX_LEVELS, columns: list[str] | None = None) -> dict:
+    """pMSE and S_pMSE of a logistic propensity model (synthpop's utility.gen, method = "logit").
+
+    Snoke et al. (2018): pMSE = mean_i (p_i - c)^2 over the stacked rows, S_pMSE = pMSE / E0 with
+    E0 = (k - 1)(1 - c)^2 c / N. Design as synthpop's: standardised numbers (dates as numbers) with a
+    missing indicator per missing token, one-hot categories with missing tokens as levels, and with
+    `interactions` all two-way products (maxorder = 1). k = rank of the design (glm's non-NA
+    coefficients). Categoricals with more than `max_levels` levels keep the most frequent
+    max_levels - 1 and group the rest as "other" (synthpop stops at 60 levels and advises grouping);
+    a design too large to fit in reasonable time (> MAX_DESIGN_COLUMNS columns) is fitted with main
+    effects only, and the result says so ("interactions": false, "note").
+
+    Returns {"pmse", "s_pmse", "k", "c", "n", "specks", "expected_pmse", "model", "interactions",
+    "n_columns", "n_separated", "iterations", "converged", "grouped_levels", "note"}.
+    """
+    cols = columns or common_columns(real, synthetic)
+    vs = logit.variables([real, synthetic], cols, max_levels)
+    n = real.n_rows + synthetic.n_rows
+    t = np.concatenate([np.zeros(real.n_rows), np.ones(synthetic.n_rows)])
+    note = None
+    use_inter = interactions and len(vs) > 1
+    if use_inter:
+        n_blocks = 1 + len(vs) + len(vs) * (len(vs) - 1) // 2
+        if logit.n_columns(vs, True) > MAX_DESIGN_COLUMNS or n * n_blocks ** 2 / 2 > MAX_GRAM_WORK:
+            use_inter, note = False, "too_many_columns"
+    bl = logit.blocks(vs, n, use_inter)
+    g = logit.gram(bl)
+    sel, scale, r = logit.independent_columns(g)
+    k = len(sel)
+    fixed = logit.separated_rows(vs, t, use_inter)
+    x = logit.design(bl, n)[:, sel]
+    p, info = logit.fit_propensity(x, scale, r, t, fixed=fixed)
+    out = pmse_stats(p, t, k)
+    grouped = {v.name: v.grouped for v in vs if v.grouped}
+    out.update({"k": k, "model": "logit", "interactions": use_inter, "n_columns": int(g.shape[0]),
+                "n_separated": int(np.sum(~np.isnan(fixed))), "grouped_levels": grouped, "note": note,
+                **info})
+    return out
+
+
+def _pair_table_stats(codes_real: np.ndarray, codes_syn: np.ndarray, size: int) -> dict:
+    """utility.tab of one table: pMSE = sum_cells n_j (s_j/n_j - c)^2 / N, df = non-empty cells - 1."""
+    d = np.bincount(codes_real, minlength=size).astype(float)
+    s = np.bincount(codes_syn, minlength=size).astype(float)
+    tot = d + s
+    keep = tot > 0
+    d, s, tot = d[keep], s[keep], tot[keep]
+    n = tot.sum()
+    c = s.sum() / n
+    pmse = float(np.sum(tot * (s / tot - c) ** 2) / n)
+    df = int(keep.sum()) - 1
+    e0 = df * c * (1 - c) ** 2 / n if df > 0 else None
+    return {"pmse": pmse, "s_pmse": pmse / e0 if e0 else None, "df": df}
+
+
+def two_way_spmse(real: Dataset, synthetic: Dataset, *, bins: int = 5, columns: list[str] | None = None,
+                  max_levels: int | None = MAX_LEVELS) -> dict:
+    """Two-way S_pMSE of every pair of columns (synthpop's utility.tables(tables = "twoway")).
+
+    Per pair, the contingency table of real counts d_j and synthetic counts s_j (numbers in `bins`
+    quantile bins of the combined observed values, synthpop's group_num; each missing token its own
+    bin or level): pMSE = sum_j n_j (s_j / n_j - c)^2 / N over non-empty cells (n_j = d_j + s_j),
+    E0 = (K - 1) c (1 - c)^2 / N with K the non-empty cells, S_pMSE = pMSE / E0 (= VW / df,
+    Raab et al. 2021, appendix A). Returns {"mean", "median", "max", "pairs": [{"a", "b", "s_pmse",
+    "pmse", "df"}], "worst": the five largest}. Pairs whose table has one non-empty cell have
+    s_pmse None and are left out of the summary figures.
+    """
+    cols = columns or common_columns(real, synthetic)
+    facs = [factor([real, synthetic], c, bins=bins, max_levels=max_levels) for c in cols]
+    pairs = []
+    for i in range(len(cols)):
+        for j in range(i + 1, len(cols)):
+            fa, fb = facs[i], facs[j]
+            size = fa.n_levels * fb.n_levels
+            cr = fa.codes[0] * fb.n_levels + fb.codes[0]
+            cs = fa.codes[1] * fb.n_levels + fb.codes[1]
+            st = _pair_table_stats(cr, cs, size)
+            pairs.append({"a": cols[i], "b": cols[j], **st})
+    vals = np.array([p["s_pmse"] for p in pairs if p["s_pmse"] is not None], dtype=float)
+    worst = sorted([p for p in pairs if p["s_pmse"] is not None], key=lambda p: -p["s_pmse"])[:5]
+    return {"mean": float(vals.mean()) if vals.size else None,
+            "median": float(np.median(vals)) if vals.size else None,
+            "max": float(vals.max()) if vals.size else None,
+            "bins": bins, "pairs": pairs, "worst": [{"a": p["a"], "b": p["b"], "s_pmse": p["s_pmse"]}
+                                                    for p in worst]}
