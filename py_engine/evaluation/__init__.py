@@ -7,3 +7,7 @@ Each metric is a small pure function in its own module (utility, columns, pairs,
 disclosure), citing its paper; `runner.evaluate_steps` runs them all and builds the report dict
 described in REPORT.md.
 """
+
+from .runner import evaluate, evaluate_steps
+
+__all__ = ["evaluate", "evaluate_steps"]

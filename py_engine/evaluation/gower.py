@@ -94,15 +94,18 @@ def _numeric_sum(qn: np.ndarray, cn: np.ndarray, has_missing: np.ndarray) -> np.
 
 
 def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarray | None = None,
-            exclude_self: bool = False) -> np.ndarray:
+            exclude_self: bool = False, return_index: bool = False):
     """Gower distance from each query row (dataset `query`, rows `query_rows`) to its nearest row of
-    dataset `candidates`. exclude_self: query and candidates are the same rows (skip i == i)."""
+    dataset `candidates` (and, with return_index, that row's number: the first of equally near rows).
+    exclude_self: query and candidates are the same rows (skip i == i)."""
     qn, qc = space.part(query, query_rows)
     cn, cc = space.part(candidates)
     nq, m = len(qn), space.m
     best = np.full(nq, np.inf)
+    arg = np.full(nq, -1, dtype=np.intp)
     if nq == 0 or len(cn) == 0 or m == 0:
-        return np.full(nq, np.nan if len(cn) == 0 or m == 0 else np.inf)
+        dist = np.full(nq, np.nan if len(cn) == 0 or m == 0 else np.inf)
+        return (dist, arg) if return_index else dist
     todo = np.ones(nq, dtype=bool)
     if qc.shape[1] and not exclude_self:
         qid, cid = _pattern_ids(qc, cc)
@@ -118,10 +121,15 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
             for s in range(0, len(block), max(1, CHUNK_CELLS // max(len(qi), 1))):
                 part = block[s:s + max(1, CHUNK_CELLS // max(len(qi), 1))]
                 if qn.shape[1]:
-                    d = _numeric_sum(qn[qi], cn[part], space.num_has_missing).min(axis=1)
+                    acc = _numeric_sum(qn[qi], cn[part], space.num_has_missing)
+                    j = acc.argmin(axis=1)
+                    d = acc[np.arange(len(qi)), j]
                 else:
+                    j = np.zeros(len(qi), dtype=np.intp)
                     d = np.zeros(len(qi), dtype=np.float32)
-                best[qi] = np.minimum(best[qi], d)
+                better = d < best[qi]
+                best[qi[better]] = d[better]
+                arg[qi[better]] = part[j[better]]
         todo = ~(best < 1.0)
     rest = np.flatnonzero(todo)
     if rest.size:
@@ -135,5 +143,9 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
             if exclude_self:
                 rows = query_rows[qi] if query_rows is not None else qi
                 acc[np.arange(len(qi)), rows] = np.inf
-            best[qi] = np.minimum(best[qi], acc.min(axis=1))
-    return best / m
+            j = acc.argmin(axis=1)
+            d = acc[np.arange(len(qi)), j]
+            better = d < best[qi]
+            best[qi[better]] = d[better]
+            arg[qi[better]] = j[better]
+    return (best / m, arg) if return_index else best / m

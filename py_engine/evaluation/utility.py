@@ -135,3 +135,102 @@ def two_way_spmse(real: Dataset, synthetic: Dataset, *, bins: int = 5, columns: 
             "max": float(vals.max()) if vals.size else None,
             "bins": bins, "pairs": pairs, "worst": [{"a": p["a"], "b": p["b"], "s_pmse": p["s_pmse"]}
                                                     for p in worst]}
+
+
+# ---------------------------------------------------------------- CART propensity model
+
+CART_PERMUTATIONS = 10  # synthpop uses 50; 10 keeps the browser within its time budget (see REPORT.md)
+CART_MINBUCKET = 5  # synthpop's utility.gen default
+CART_CP = 1e-3  # synthpop's utility.gen default
+
+
+def _cart_features(datasets: list[Dataset], columns: list[str]) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """Numbers as they are (NaN missing, handled by the tree), categories as codes (reordered per fit)."""
+    from .encoding import is_number, numbers
+
+    feats, cat_codes = [], []
+    for name in columns:
+        if is_number(datasets[0], name):
+            feats.append(np.concatenate([numbers(d, name) for d in datasets]))
+            cat_codes.append(None)
+        else:
+            f = factor(datasets, name, max_levels=None)
+            codes = np.concatenate(f.codes)
+            feats.append(codes.astype(float))
+            cat_codes.append(codes)
+    x = np.column_stack(feats) if feats else np.zeros((sum(d.n_rows for d in datasets), 0))
+    return x, cat_codes
+
+
+def _cart_pmse(x: np.ndarray, cat_codes: list, t: np.ndarray, seed: int) -> tuple[np.ndarray, int]:
+    """Fit one classification tree of t on x; return (in-sample propensities, leaves)."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    x = x.copy()
+    for j, codes in enumerate(cat_codes):
+        if codes is None:
+            continue
+        # order the levels by their share of t = 1: for two classes the best split of a category
+        # is then a cut point in this order (Breiman et al. 1984, sec. 4.2; rpart does this per node)
+        ones = np.bincount(codes, weights=t, minlength=codes.max() + 1)
+        tot = np.bincount(codes, minlength=codes.max() + 1)
+        share = np.where(tot > 0, ones / np.maximum(tot, 1), 0)
+        rank = np.empty(len(share))
+        rank[np.argsort(share, kind="stable")] = np.arange(len(share))
+        x[:, j] = rank[codes]
+    c = t.mean()
+    alpha = CART_CP * 2 * c * (1 - c)  # cp relative to the root's Gini impurity
+    # A node of N_t rows can only survive pruning at alpha if its whole subtree gains at least alpha,
+    # and the gain is at most its impurity N_t/N x 1/2: nodes below 2 alpha N rows are never split
+    # in the pruned tree, so growing them is wasted work (the result is the same).
+    min_split = max(3 * CART_MINBUCKET, int(np.floor(2 * alpha * len(t))))
+    tree = DecisionTreeClassifier(min_samples_leaf=CART_MINBUCKET, min_samples_split=min_split,
+                                  ccp_alpha=alpha, random_state=seed)
+    tree.fit(x, t.astype(int))
+    p = tree.predict_proba(x)
+    p1 = p[:, 1] if p.shape[1] == 2 else np.full(len(t), float(tree.classes_[0] == 1))
+    return p1, int(tree.get_n_leaves())
+
+
+def spmse_cart(real: Dataset, synthetic: Dataset, *, permutations: int = CART_PERMUTATIONS, seed: int = 0,
+               columns: list[str] | None = None) -> dict:
+    """pMSE of a CART propensity model with its null by permutation (synthpop's utility.gen, method =
+    "cart", resamp.method = "perm"; Snoke et al. 2018, sec. 3.2).
+
+    A classification tree (minimum leaf 5, splits must reduce the Gini impurity by at least
+    cp = 0.001 of the root's, an approximation of rpart's cp) predicts t = 1 (synthetic) from the row;
+    pMSE = mean (p_i - c)^2 of its in-sample propensities. Null: the same fit on `permutations` random
+    permutations of t; E0 = (1 - c) x mean permuted pMSE (synthpop's code halves it, the same at
+    c = 1/2: a correct synthesis is fitted to the real data, so its expected pMSE is (1 - c) times that
+    of two independent samples, as the logistic null (k-1)(1-c)^2 c/N is of (k-1) c(1-c)/N).
+    S_pMSE = pMSE / E0. Categories: levels ordered by their share of synthetic rows before each fit.
+    """
+    cols = columns or common_columns(real, synthetic)
+    x, cat_codes = _cart_features([real, synthetic], cols)
+    t = np.concatenate([np.zeros(real.n_rows), np.ones(synthetic.n_rows)])
+    rng = np.random.default_rng([seed, 4242])
+    p, leaves = _cart_pmse(x, cat_codes, t, int(rng.integers(2**31)))
+    out = pmse_stats(p, t, None)
+    c = out["c"]
+    null = []
+    for _ in range(permutations):
+        tp = rng.permutation(t)
+        pp, _ = _cart_pmse(x, cat_codes, tp, int(rng.integers(2**31)))
+        null.append(float(np.mean((pp - c) ** 2)))
+    e0 = (1 - c) * float(np.mean(null)) if null else None
+    out.update({"model": "cart", "leaves": leaves, "permutations": permutations,
+                "null_pmse": null, "expected_pmse": e0,
+                "s_pmse": out["pmse"] / e0 if e0 else None,
+                "no_split_permutations": int(sum(v < 1e-8 for v in null))})
+    return out
+
+
+def interpretation(s_pmse: float | None) -> str | None:
+    """A code for the S_pMSE interpretation line (Raab et al. 2021: aim below 10, better below 3)."""
+    if s_pmse is None:
+        return None
+    if s_pmse < 3:
+        return "close"  # about 1: as close as a correct synthesis would be
+    if s_pmse < 10:
+        return "acceptable"
+    return "distinguishable"
