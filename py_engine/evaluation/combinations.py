@@ -48,6 +48,7 @@ def combinations(real: Dataset, synthetic: Dataset, holdout: Dataset | None, col
     cr = np.bincount(parts[0], minlength=n_ids)
     cs = np.bincount(parts[1], minlength=n_ids)
     top = np.argsort(-cr, kind="stable")[:TOP_COMBINATIONS]
+    top = top[cr[top] > 0]
     first_row = {}
     for k in top:
         first_row[int(k)] = int(np.flatnonzero(parts[0] == k)[0])
