@@ -143,13 +143,12 @@ def _fit_glm(x: np.ndarray, y: np.ndarray, logistic: bool) -> tuple[np.ndarray, 
     est, se = np.full(k, np.nan), np.full(k, np.nan)
     keep = np.abs(x).sum(axis=0) > 0
     xk = x[:, keep]
-    # drop aliased columns (QR with pivoting, as glm)
-    from scipy.linalg import qr
+    # drop aliased columns (glm reports NA for them): pivoted Cholesky of the Gram matrix
+    from .logit import independent_columns
 
-    _, r, piv = qr(xk, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    rank = int(np.sum(diag > 1e-7 * diag.max())) if diag.size else 0
-    cols = np.sort(piv[:rank])
+    sel, _, _ = independent_columns(xk.T @ xk)
+    cols = np.sort(sel)
+    rank = len(cols)
     xr = xk[:, cols]
     n = len(y)
     if n <= rank:

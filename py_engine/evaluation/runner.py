@@ -22,6 +22,7 @@ import time
 import traceback
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..dataset import Dataset
 from ..errors import EngineError
@@ -198,7 +199,9 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
             res = {"status": "not_computed", "reason": "no_holdout"}
         else:
             try:
-                res = fn()
+                # one thread, as in the browser: BLAS/OpenMP threads spin badly on a busy machine
+                with threadpool_limits(limits=1):
+                    res = fn()
                 res.setdefault("status", "ok")
             except EngineError:
                 raise
