@@ -37,12 +37,16 @@ class SynthSettings:
     n_rows: int | None = None  # synthetic rows; None: as many as the real rows fitted on
     seed: int | None = None  # None: drawn at random; the seed used is recorded in the result
     visit_sequence: list[str] | None = None  # CART: column order; None: column order of the table
-    minbucket: int = 5  # CART: smallest leaf (rpart's minbucket)
+    minbucket: int | None = None  # CART: smallest leaf (rpart's minbucket); None: auto_minbucket(rows)
     cp: float = 1e-8  # CART: complexity parameter (rpart's cp)
-    smoothing: str = "none"  # CART: "density" adds kernel noise to numeric draws (synthpop's smoothing)
+    smoothing: str = "density"  # CART: "density" adds kernel noise to rare numeric draws; "none"
     proper: bool = False  # CART: bootstrap the real rows before each fit (synthpop's proper = TRUE)
     missing: str = "synthesise"  # "synthesise" missingness as in the data; "drop" incomplete rows; "impute"
     max_predictor_levels: int = 60  # categoricals with more levels are not used as predictors
+    # cart, gc: leave out synthetic rows that repeat on every column a real row that is unique in the real
+    # data, beyond the share a new sample from the population would (estimated leave-one-out); after
+    # synthpop's sdc(rm.replicated.uniques = TRUE). Other synthetic rows take their place.
+    remove_replicated: bool = True
 
     def __post_init__(self):
         self.validate()
@@ -56,7 +60,8 @@ class SynthSettings:
             raise EngineError("settings.unknown_smoothing", kind="settings", smoothing=self.smoothing)
         if self.n_rows is not None and (int(self.n_rows) != self.n_rows or self.n_rows < 1):
             raise EngineError("settings.bad_rows", kind="settings", rows=self.n_rows)
-        if int(self.minbucket) != self.minbucket or self.minbucket < 1:
+        if self.minbucket is not None and (isinstance(self.minbucket, bool) or not isinstance(self.minbucket, (int, float))
+                                           or int(self.minbucket) != self.minbucket or self.minbucket < 1):
             raise EngineError("settings.bad_minbucket", kind="settings", minbucket=self.minbucket)
         if self.seed is not None and (int(self.seed) != self.seed or not 0 <= self.seed < 2**32):
             raise EngineError("settings.bad_seed", kind="settings", seed=self.seed)
@@ -97,6 +102,17 @@ class SynthResult:
         return {"method": self.method, "seed": self.seed, "settings": self.settings_dict(),
                 "n_rows": self.synthetic.n_rows, "n_real": self.n_real, "columns": self.synthetic.columns,
                 "seconds": self.seconds, "notes": self.notes, "engine_version": self.engine_version}
+
+
+def auto_minbucket(n_rows: int) -> int:
+    """The default smallest leaf: max(5, round(n^(2/3) / 15)) -- 5 (synthpop's default) up to about
+    650 rows, 12 for 2,400 rows, 53 for 22,500, 77 for 39,000.
+
+    Why it grows with the table: a leaf of 5 rows is a small group of real people however large the
+    table, so with more rows the same utility can be had with larger leaves, and larger leaves copy
+    real rows less and leak less membership. The exponent and scale were chosen on the
+    utility/disclosure curves in benchmarks/results/grid.md (four real tables of 3,000-49,000 rows)."""
+    return max(5, int(round(n_rows ** (2 / 3) / 15)))
 
 
 def resolve_seed(seed) -> int:
@@ -158,10 +174,16 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
             notes.append(common.note("missing_rows_dropped", None, rows=k))
     n_real = data.n_rows
     n_out = int(s.n_rows or n_real)
+    if s.minbucket is None:
+        s.minbucket = auto_minbucket(n_real)
+        if s.method == "cart":
+            notes.append(common.note("minbucket_auto", None, minbucket=s.minbucket, rows=n_real))
     encs = common.encode_all(data, synth_cols)
     if s.missing == "impute":
         notes.extend(common.impute(encs, rng))
     total = len(synth_cols) + len(ids)
+    # rows drawn with a margin, so rows that replicate a rare real row can be left out
+    n_gen = n_out + (max(20, -(-n_out // 4)) if s.remove_replicated and s.method != "marginal" else 0)
     model = None
     syn_cols: dict = {}
     if s.method == "cart":
@@ -171,7 +193,8 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
         if visit:
             from .methods.cart import cart_steps
 
-            syn_enc = yield from cart_steps(encs, visit, n_out, s, rng, notes, 0, total)
+            syn_enc = yield from cart_steps(encs, visit, n_gen, s, rng, notes, 0, total)
+            syn_enc = _remove_replicated(encs, syn_enc, synth_cols, n_out, s, notes)
             syn_cols = {name: common.decode(e, n_out, x=e.x, tok=e.tok, codes=e.codes)
                         for name, e in syn_enc.items()}
     elif s.method == "gc":
@@ -179,7 +202,8 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
         if synth_cols:
             from .methods.copula import copula_steps
 
-            syn_enc, model = yield from copula_steps(encs, synth_cols, n_out, rng, notes, 0, total)
+            syn_enc, model = yield from copula_steps(encs, synth_cols, n_gen, rng, notes, 0, total)
+            syn_enc = _remove_replicated(encs, syn_enc, synth_cols, n_out, s, notes)
             syn_cols = {name: common.decode(e, n_out, x=e.x, tok=e.tok, codes=e.codes)
                         for name, e in syn_enc.items()}
             model = {"name": "gaussian_copula", **model}
@@ -203,6 +227,20 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     seconds = {"fit_sample": time.perf_counter() - t0}
     return SynthResult(synthetic=synthetic, settings=s, method=s.method, seed=s.seed, n_real=n_real,
                        seconds=seconds, notes=_dedupe(notes), model=model)
+
+
+def _remove_replicated(real: dict, syn: dict, names: list[str], n_out: int, s: SynthSettings,
+                       notes: list[dict]) -> dict:
+    from .methods import common
+
+    if not s.remove_replicated:
+        return syn
+    syn, removed, kept = common.drop_replicated(real, syn, names, n_out)
+    if removed:
+        notes.append(common.note("replicated_removed", None, rows=removed))
+    if kept:
+        notes.append(common.note("replicated_kept", None, rows=kept))
+    return syn
 
 
 def _dedupe(notes: list[dict]) -> list[dict]:

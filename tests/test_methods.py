@@ -113,12 +113,15 @@ def test_broken_model_is_a_clear_error():
 
 def test_smoothing_makes_new_values_within_range_and_decimals():
     wage = load("wage.csv")
-    plain = syn(wage, {"seed": 3}).synthetic
+    plain = syn(wage, {"seed": 3, "smoothing": "none"}).synthetic
     smooth = syn(wage, {"seed": 3, "smoothing": "density"}).synthetic
     real_vals = set(wage.values["wage"].round(8))
     assert set(plain.values["wage"].round(8)) <= real_vals
     new = ~smooth.values["wage"].round(8).isin(real_vals)
-    assert new.mean() > 0.9
+    counts = wage.values["wage"].value_counts()
+    rare_share = float(wage.values["wage"].map(counts).lt(5).mean())
+    assert 0.1 < rare_share < 0.3
+    assert abs(new.mean() - rare_share) < 0.05  # the rare wages (and only they) are smoothed
     assert smooth.values["wage"].min() >= wage.values["wage"].min()
     assert smooth.values["wage"].max() <= wage.values["wage"].max()
     ages = smooth.values["age"].to_numpy()
@@ -126,12 +129,24 @@ def test_smoothing_makes_new_values_within_range_and_decimals():
     assert_valid(wage, smooth, wage.n_rows)
 
 
-def test_smoothing_leaves_a_dominant_value_alone():
+def test_smoothing_changes_rare_values_only():
     adult = load("adult.csv", rows=6000)
     res = syn(adult, {"seed": 1, "smoothing": "density"})
     gain = res.synthetic.values["capital_gain"]
-    assert abs((gain == 0).mean() - (adult.values["capital_gain"] == 0).mean()) < 0.03
-    assert any(n["code"] == "smoothing_mode_kept" and n["column"] == "capital_gain" for n in res.notes)
+    real = adult.values["capital_gain"]
+    assert abs((gain == 0).mean() - (real == 0).mean()) < 0.03  # the dominant zero stays
+    counts = real.value_counts()
+    common = set(counts[counts >= 5].index)
+    # fnlwgt is nearly unique per row: almost every synthetic value is new
+    fn_real = set(adult.values["fnlwgt"])
+    assert (~res.synthetic.values["fnlwgt"].isin(fn_real)).mean() > 0.5
+    # ages are nearly all common: rarely smoothed, so synthetic ages are nearly all real common ages
+    ac = adult.values["age"].value_counts()
+    assert res.synthetic.values["age"].isin(set(ac[ac >= 5].index)).mean() > 0.98
+    kept = gain[gain.isin(common)]
+    assert len(kept) > 0.9 * len(gain)
+    notes = {(n["code"], n["column"]) for n in res.notes if n.get("column")}
+    assert ("smoothing_rare_only", "fnlwgt") in notes
 
 
 def test_sheather_jones_bandwidth_close_to_normal_reference():
@@ -166,8 +181,46 @@ def test_group_levels_keeps_the_most_common():
     assert g[3] == 0 and g[1] == 1 and g[0] == 2 and g[2] == 2
 
 
+def test_default_minbucket_grows_with_the_table(adult):
+    from py_engine.synthesis import auto_minbucket
+
+    assert auto_minbucket(300) == 5 and auto_minbucket(2400) == 12 and auto_minbucket(39074) == 77
+    res = syn(adult, {"seed": 1})
+    assert res.settings.minbucket == auto_minbucket(adult.n_rows)
+    assert any(n["code"] == "minbucket_auto" for n in res.notes)
+    assert syn(adult, {"seed": 1, "minbucket": 7}).settings.minbucket == 7
+
+
 def test_proper_synthesis_runs_and_differs(adult):
     a = syn(adult, {"seed": 1}).synthetic
     b = syn(adult, {"seed": 1, "proper": True}).synthetic
     assert_valid(adult, b, adult.n_rows)
     assert to_csv_bytes(a) != to_csv_bytes(b)
+
+
+def _unique_replication(real_text: pd.DataFrame, syn_text: pd.DataFrame) -> tuple[float, float]:
+    """(share of synthetic rows equal to a real row that is unique in the real data, the natural share:
+    real rows equal to exactly one other real row)."""
+    cols = list(real_text.columns)
+    counts = real_text.groupby(cols).size().rename("n").reset_index()
+    uniques = counts[counts["n"] == 1][cols]
+    syn_hit = syn_text.merge(uniques, on=cols, how="left", indicator=True)["_merge"].eq("both").mean()
+    natural = real_text.merge(counts, on=cols)["n"].eq(2).mean()
+    return float(syn_hit), float(natural)
+
+
+def test_replicated_unique_rows_left_out_beyond_the_natural_share():
+    import io
+
+    wage = load("wage.csv")
+    real_text = pd.read_csv(io.BytesIO(to_csv_bytes(wage)), dtype=str, keep_default_na=False)
+    on = syn(wage, {"seed": 6, "minbucket": 5, "smoothing": "none"})  # synthpop's defaults
+    off = syn(wage, {"seed": 6, "minbucket": 5, "smoothing": "none", "remove_replicated": False})
+    share_on, natural = _unique_replication(real_text, pd.read_csv(io.BytesIO(to_csv_bytes(on.synthetic)),
+                                                                   dtype=str, keep_default_na=False))
+    share_off, _ = _unique_replication(real_text, pd.read_csv(io.BytesIO(to_csv_bytes(off.synthetic)),
+                                                              dtype=str, keep_default_na=False))
+    assert share_off > natural + 0.02  # plain CART repeats unique real rows (synthpop does too)
+    assert share_on <= natural + 0.002
+    assert any(n["code"] == "replicated_removed" for n in on.notes)
+    assert on.synthetic.n_rows == wage.n_rows

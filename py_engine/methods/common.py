@@ -287,6 +287,67 @@ def impute(encs: dict[str, Encoded], rng: np.random.Generator) -> list[dict]:
     return notes
 
 
+# --------------------------------------------------------------------------- replicated rare rows
+
+REPLICATED_RARE = 2  # 2: real rows no other real row shares (uniques, as synthpop's sdc)
+
+
+def _key_frame(encs: dict[str, Encoded], names: list[str]) -> pd.DataFrame:
+    cols = {}
+    for i, name in enumerate(names):
+        e = encs[name]
+        if e.is_number:
+            x = np.where(e.tok >= 0, 0.0, e.x)
+            if e.decimals is not None:
+                x = np.round(x, e.decimals)
+            cols[f"x{i}"] = x
+            cols[f"t{i}"] = e.tok.astype(np.int32)
+        else:
+            cols[f"c{i}"] = e.codes.astype(np.int32)
+    return pd.DataFrame(cols)
+
+
+def replicated_rare(real: dict[str, Encoded], syn: dict[str, Encoded], names: list[str],
+                    rare: int = REPLICATED_RARE) -> tuple[np.ndarray, float]:
+    """(mask of synthetic rows equal on every column to a real row that fewer than `rare` real rows
+    share, the natural rate of such replication).
+
+    The natural rate is what a new sample from the same population would show, estimated leave-one-out
+    on the real rows: the share of real rows whose values 1 to rare-1 *other* real rows share."""
+    n_syn = len(next(iter(syn.values())).tok)
+    if not names:
+        return np.zeros(n_syn, dtype=bool), 0.0
+    r = _key_frame(real, names)
+    s = _key_frame(syn, names)
+    keys = list(r.columns)
+    counts = r.groupby(keys, sort=False, dropna=False).size().rename("_n").reset_index()
+    c_real = r.merge(counts, how="left", on=keys, sort=False)["_n"].to_numpy()
+    natural = float(np.mean((c_real >= 2) & (c_real <= rare)))
+    n = s.merge(counts, how="left", on=keys, sort=False)["_n"].fillna(0).to_numpy()
+    return (n > 0) & (n < rare), natural
+
+
+def drop_replicated(real: dict[str, Encoded], syn: dict[str, Encoded], names: list[str], n_out: int
+                    ) -> tuple[dict[str, Encoded], int, int]:
+    """Keep n_out synthetic rows (drawn with a margin), with no more rows that replicate a rare real row
+    than the natural rate allows: beyond that share such rows are left out and later rows take their
+    place. Synthetic rows are independent draws, so leaving out the surplus in drawing order is a
+    random choice. Returns (columns, rows left out, surplus replicated rows that had to be kept)."""
+    bad, natural = replicated_rare(real, syn, names)
+    allowed = int(round(natural * n_out))
+    bad_idx = np.flatnonzero(bad)
+    ok = ~bad
+    ok[bad_idx[:allowed]] = True  # the natural share of replicated rows stays
+    keep = np.flatnonzero(ok)[:n_out]
+    kept_bad = 0
+    if len(keep) < n_out:
+        extra = np.flatnonzero(~ok)[: n_out - len(keep)]
+        kept_bad = len(extra)
+        keep = np.sort(np.concatenate([keep, extra]))
+    removed = int((~ok)[: keep[-1] + 1].sum()) - kept_bad if len(keep) else 0
+    return {k: v.take(keep) for k, v in syn.items()}, removed, kept_bad
+
+
 # --------------------------------------------------------------------------- identifiers
 
 _DIGITS = np.array(list("0123456789"))
@@ -346,23 +407,29 @@ def _reshape(template: str, rng: np.random.Generator) -> str:
 
 # --------------------------------------------------------------------------- smoothing (synthpop's "density")
 
+RARE_COUNT = 5  # a value held by fewer real rows than this is rare: only rare values are smoothed
+
+
 @dataclass
 class Smoother:
-    """Gaussian kernel noise for numeric draws, as synthpop's smoothing = "density": bandwidth by the
-    Sheather-Jones "solve-the-equation" rule (R's bw.SJ), values equal to the column's most common value
-    left alone when it holds more than 70% of the column, the top value left alone when the column looks
-    top-coded, results clamped to the real range and rounded to the real number of decimals."""
+    """Gaussian kernel noise for numeric draws, after synthpop's smoothing = "density": bandwidth by the
+    Sheather-Jones "solve-the-equation" rule (R's bw.SJ) on the column's values (without a value that
+    holds more than 70% of them, as synthpop), results clamped to the real range and rounded to the
+    real number of decimals.
+
+    One departure from synthpop: only *rare* values -- held by fewer than RARE_COUNT real rows -- are
+    smoothed. A value that many rows share identifies no one, and blurring it would only damage real
+    features of the distribution (heaps at round amounts, a dominant zero, a top code; synthpop leaves the
+    last two alone for the same reason). Rare values, the ones that can single a person out, get noise."""
 
     bandwidth: float
     lo: float
     hi: float
-    keep: list[float]  # values that are not smoothed (a dominant mode, a top code)
+    common: np.ndarray  # values held by at least RARE_COUNT real rows: not smoothed
 
     def apply(self, y: np.ndarray, rng: np.random.Generator, decimals: int | None) -> np.ndarray:
         y = np.asarray(y, dtype=float).copy()
-        ok = np.isfinite(y)
-        for v in self.keep:
-            ok &= y != v
+        ok = np.isfinite(y) & ~np.isin(y, self.common)
         idx = np.flatnonzero(ok)
         if len(idx):
             noise = std_normal(rng, len(idx))
@@ -376,26 +443,20 @@ def make_smoother(x: np.ndarray, name: str) -> tuple[Smoother | None, list[dict]
     """A Smoother for the observed values x of a numeric column, or None with a note saying why not."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
-    notes = []
     if len(x) < 10:
         return None, [note("smoothing_skipped_few", name, count=len(x))]
     vals, counts = np.unique(x, return_counts=True)
-    keep = []
+    rare_share = float(counts[counts < RARE_COUNT].sum()) / len(x)
+    if rare_share == 0:
+        return None, [note("smoothing_skipped_common", name)]
     top = int(np.argmax(counts))
-    if counts[top] / len(x) > 0.7:
-        keep.append(float(vals[top]))
-        notes.append(note("smoothing_mode_kept", name, value=_num(vals[top]),
-                          share=round(100 * counts[top] / len(x), 1)))
-    if len(vals) >= 2 and 10 * counts[-2] < counts[-1] and float(vals[-1]) not in keep:
-        keep.append(float(vals[-1]))
-        notes.append(note("smoothing_top_coded", name, value=_num(vals[-1])))
-    rest = x
-    for v in keep:
-        rest = rest[rest != v]
+    rest = x[x != vals[top]] if counts[top] / len(x) > 0.7 else x
     bw = sj_bandwidth(rest)
     if bw is None or not bw > 0:
-        return None, [*notes, note("smoothing_skipped_sparse", name)]
-    return Smoother(bandwidth=round_sig(bw, 4), lo=float(x.min()), hi=float(x.max()), keep=keep), notes
+        return None, [note("smoothing_skipped_sparse", name)]
+    bw = round_sig(bw, 4)
+    return (Smoother(bandwidth=bw, lo=float(x.min()), hi=float(x.max()), common=vals[counts >= RARE_COUNT]),
+            [note("smoothing_rare_only", name, share=round(100 * rare_share, 1), bandwidth=bw)])
 
 
 def _num(v: float):
