@@ -19,6 +19,8 @@ import pytest
 from conftest import REAL, wait_ready
 from uihelp import axe, column_types, drop_file, included, settle, shot, text, wait_step
 
+from py_engine.synthesis import auto_minbucket
+
 # The English run reads credit.csv as it is; the Dutch run a copy written the Dutch way
 # (semicolons, decimal commas, Windows line ends), as Excel saves it here.
 CREDIT_ROWS = 4454
@@ -169,7 +171,10 @@ def test_whole_flow(new_page, tmp_path, lang):
     page.fill("#n-rows", "2000")
     page.fill("#seed", "20240501")
     page.click("#advanced summary")
-    assert page.is_visible("#minbucket")
+    assert page.is_visible("#minbucket") and page.input_value("#minbucket") == ""
+    train_rows = CREDIT_ROWS - round(CREDIT_ROWS * 0.2)
+    assert page.get_attribute("#minbucket", "placeholder") == text(lang, "settings.minbucket_auto", value=auto_minbucket(train_rows))
+    assert page.input_value("#smoothing") == "density"
     order = page.eval_on_selector_all("#visit-list .visit-name", "els => els.map(e => e.textContent)")
     assert "Assets" not in order and len(order) == 13
     page.click(f"[data-key='up:{order[1]}']")  # second column first
@@ -226,7 +231,8 @@ def test_whole_flow(new_page, tmp_path, lang):
     assert fname == f"{stem}_synthetic_{today}.json"
     doc = json.loads(data)
     assert doc["seed"] == 20240501 and doc["method"] == "cart"
-    assert doc["settings"]["n_rows"] == 2000 and doc["settings"]["minbucket"] == 5
+    assert doc["settings"]["n_rows"] == 2000 and doc["settings"]["minbucket"] == auto_minbucket(train_rows)
+    assert doc["settings"]["smoothing"] == "density"
     assert doc["localsynth"]["engine_version"]
     assert len(doc["records"]) == 2000 and set(doc["records"][0]) == set(df.columns)
     schema = {c["name"]: c for c in doc["schema"]}

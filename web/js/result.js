@@ -49,7 +49,10 @@ export function render() {
   $("#result-holdout").textContent = r.holdout_rows
     ? t("result.holdout", { train: fmtInt(r.train_rows), holdout: fmtInt(r.holdout_rows) })
     : t("result.no_holdout", { train: fmtInt(r.train_rows ?? r.n_real) });
-  $("#result-notes").replaceChildren(...(r.notes || []).map((n) => {
+  const notes = r.notes || [];
+  $("#result-notes-box").hidden = notes.length === 0;
+  $("#result-notes-summary").textContent = t("result.notes", { count: fmtInt(notes.length) });
+  $("#result-notes").replaceChildren(...notes.map((n) => {
     const li = document.createElement("li");
     li.textContent = noteText(n);
     return li;

@@ -1,7 +1,7 @@
 // Step 2, the settings: method, rows, seed, missing values, holdout, and CART's advanced options.
 import { $, $$, fmtInt, h, setMessage } from "./dom.js";
 import { errorText, t } from "./i18n.js";
-import { HOLDOUT_FRACTION, includedColumns, randomSeed, state } from "./state.js";
+import { HOLDOUT_FRACTION, HOLDOUT_MAX_ROWS, includedColumns, randomSeed, state } from "./state.js";
 import * as generate from "./generate.js";
 
 const MAX_PREDICTOR_LEVELS = 60; // py_engine SynthSettings.max_predictor_levels
@@ -10,8 +10,21 @@ const WIDE_DATA_COLUMNS = 40;
 const FIELDS = {
   n_rows: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.rows_invalid" },
   seed: { min: 0, max: 2 ** 32 - 1, error: "settings.seed_invalid" },
-  minbucket: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.minbucket_invalid" },
+  minbucket: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.minbucket_invalid", optional: true },
 };
+
+/** The rows the model is fitted on (without the holdout), as py_engine/holdout.py splits them. */
+function fittedRows() {
+  const n = state.summary ? state.summary.n_rows : 0;
+  if (!state.settings.holdout) return n;
+  const k = Math.min(Math.round(n * HOLDOUT_FRACTION), HOLDOUT_MAX_ROWS);
+  return k >= 1 && n - k >= 2 ? n - k : n;
+}
+
+/** py_engine.synthesis.auto_minbucket: max(5, round(n^(2/3) / 15)). */
+function autoMinbucket(n) {
+  return Math.max(5, Math.round(n ** (2 / 3) / 15));
+}
 let ctx;
 let errors = {}; // field -> error key, shown once the user left the field or pressed Generate
 
@@ -107,6 +120,10 @@ function parseWhole(text) {
 
 function validate(field) {
   const spec = FIELDS[field];
+  if (spec.optional && String(state.settings[field] ?? "").trim() === "") {
+    delete errors[field];
+    return true;
+  }
   const v = parseWhole(state.settings[field]);
   if (!Number.isSafeInteger(v) || v < spec.min || v > spec.max) errors[field] = spec.error;
   else delete errors[field];
@@ -127,7 +144,7 @@ export function payload() {
     holdout: s.holdout ? HOLDOUT_FRACTION : 0,
   };
   if (s.method === "cart") {
-    out.minbucket = parseWhole(s.minbucket);
+    if (String(s.minbucket ?? "").trim() !== "") out.minbucket = parseWhole(s.minbucket); // else automatic
     out.smoothing = s.smoothing;
     out.proper = Boolean(s.proper);
     if (s.visit_sequence) out.visit_sequence = s.visit_sequence.slice();
@@ -214,6 +231,7 @@ export function render() {
   $("#holdout-label").textContent = t("settings.holdout", { percent: Math.round(HOLDOUT_FRACTION * 100) });
   const cart = s.method === "cart";
   showField("minbucket", "#minbucket");
+  $("#minbucket").placeholder = t("settings.minbucket_auto", { value: fmtInt(autoMinbucket(fittedRows())) });
   $("#smoothing").value = s.smoothing;
   $("#proper").checked = s.proper;
   for (const el of $$("#advanced input, #advanced select, #advanced button")) {

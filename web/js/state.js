@@ -3,6 +3,7 @@
 
 export const STEPS = ["data", "settings", "generate", "result"];
 export const HOLDOUT_FRACTION = 0.2; // py_engine/holdout.py HOLDOUT_FRACTION
+export const HOLDOUT_MAX_ROWS = 10_000; // py_engine/holdout.py HOLDOUT_MAX_ROWS
 export const DEMO = { url: "demo/adult_demo.csv", name: "adult_demo.csv" };
 
 export function defaultSettings() {
@@ -12,8 +13,8 @@ export function defaultSettings() {
     seed: null, // drawn when data arrives; shown and editable
     missing: "synthesise",
     holdout: true, // keep HOLDOUT_FRACTION aside for the evaluation report
-    minbucket: 5,
-    smoothing: "none",
+    minbucket: "", // empty: the engine's automatic value (grows with the table; synthesis.auto_minbucket)
+    smoothing: "density", // the engine's default: kernel noise on rare numeric values only
     proper: false,
     visit_sequence: null, // null: the table order of the included columns
   };
