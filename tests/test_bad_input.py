@@ -86,12 +86,17 @@ def write_long_line(path: Path, size: int = 2**20) -> None:
 
 
 @pytest.fixture(scope="session")
-def big_files(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("bad-generated")
-    big, long = folder / "big_100mb.csv", folder / "long_line_1mb.csv"
-    write_100mb(big)
-    write_long_line(long)
-    return {"big": big, "long": long}
+def long_line_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bad-generated") / "long_line_1mb.csv"
+    write_long_line(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def big_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bad-generated") / "big_100mb.csv"
+    write_100mb(path)
+    return path
 
 
 # --------------------------------------------------------------------------- engine level
@@ -164,17 +169,17 @@ def test_too_large_is_refused_before_reading():
     assert "300 MB" in limit and "400 MB" in limit
 
 
-def test_a_line_of_1_mb_is_read_and_the_text_column_left_out(big_files):
-    out = inspect(big_files["long"].read_bytes(), "long.csv")["ok"]
+def test_a_line_of_1_mb_is_read_and_the_text_column_left_out(long_line_file):
+    out = inspect(long_line_file.read_bytes(), "long.csv")["ok"]
     assert out["n_rows"] == 50 and out["n_columns"] == 4
     note = next(c for c in out["columns"] if c["name"] == "note")
     assert note["type"] == "text" and note["exclude"] and note["reason"] == "free_text"
 
 
 @pytest.mark.slow
-def test_a_100_mb_file_is_read(big_files):
+def test_a_100_mb_file_is_read(big_file):
     t0 = time.perf_counter()
-    out = inspect(big_files["big"].read_bytes(), "big.csv")["ok"]
+    out = inspect(big_file.read_bytes(), "big.csv")["ok"]
     seconds = time.perf_counter() - t0
     assert out["n_bytes"] >= 100 * 2**20 and out["n_rows"] > 1_000_000
     types = {c["name"]: c["type"] for c in out["columns"]}
@@ -196,7 +201,7 @@ def _check_kept(page, lang: str, kept: str, rows: str):
     assert rows in page.text_content("#data-shape")
 
 
-def test_bad_files_in_the_page(new_page, big_files):
+def test_bad_files_in_the_page(new_page):
     """Each corpus file in Dutch, then the messages switch to English; the good table survives every
     refused file, each readable odd file is loaded with its notice, and a good file loads after all."""
     lang = "nl"
@@ -269,10 +274,10 @@ def test_too_large_file_is_refused_at_once_in_the_page(new_page):
 
 
 @pytest.mark.slow
-def test_100_mb_and_1_mb_line_in_the_page(new_page, big_files):
+def test_100_mb_and_1_mb_line_in_the_page(new_page, long_line_file, big_file):
     page = new_page(lang="en")
     wait_ready(page)
-    page.set_input_files("#file-input", str(big_files["long"]))
+    page.set_input_files("#file-input", str(long_line_file))
     settle(page)
     assert page.text_content("#data-name") == "long_line_1mb.csv"
     row = page.locator("#schema-table tr[data-column='note']")
@@ -283,7 +288,7 @@ def test_100_mb_and_1_mb_line_in_the_page(new_page, big_files):
     assert longest < 200, "a 1 MB cell is shown cut short"
     shot(page, "bad-en-long-line")
     t0 = time.perf_counter()
-    page.set_input_files("#file-input", str(big_files["big"]))
+    page.set_input_files("#file-input", str(big_file))
     page.wait_for_function("() => /big_100mb/.test(document.querySelector('#data-busy').textContent)")
     assert page.is_enabled("#demo") and page.is_visible("#data-summary"), "the page stays usable while reading"
     settle(page, timeout_s=400)

@@ -216,6 +216,7 @@ def test_a_file_chosen_while_the_engine_loads_is_read_once_it_is_ready(new_page)
 def test_a_column_the_method_cannot_handle_gives_a_clear_message(page):
     """Free text switched back on: the engine refuses it by name; the page stays as it was."""
     rows = "".join(f"{i},{20 + i % 50},{'note number ' * (1 + i % 7)}{i} about a case\n" for i in range(120))
+    page.click("[data-goto=data]")
     drop_file(page, data=("id,age,remark\n" + rows).encode(), name="remarks.csv")
     settle(page)
     row = page.locator("#schema-table tr[data-column='remark']")
