@@ -258,3 +258,15 @@ def test_start_over_while_a_file_is_read_drops_it_everywhere(page):
     assert page.evaluate("() => window.localsynth.state.summary") is None
     assert not page.is_visible("#data-summary") and page.text_content("#data-busy") == ""
     assert page.text_content("#notice") == text("en", "app.cleared")
+
+
+@pytest.mark.parametrize(("name", "mime"), [("wage.txt", "text/plain"), ("wage export.csv", "application/vnd.ms-excel"),
+                                            ("wage.csv", "")])
+def test_csv_and_txt_are_read_whatever_mime_type_the_browser_reports(page, name, mime):
+    page.click("[data-goto=data]")
+    drop_file(page, REAL / "wage.csv", name=name, mime=mime)
+    settle(page)
+    assert not page.is_visible("#data-error")
+    assert page.text_content("#data-name") == name
+    assert page.evaluate("() => window.localsynth.state.summary.n_rows") == 3000
+    assert ".csv" in page.get_attribute("#file-input", "accept") and ".txt" in page.get_attribute("#file-input", "accept")
