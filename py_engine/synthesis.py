@@ -37,12 +37,16 @@ class SynthSettings:
     n_rows: int | None = None  # synthetic rows; None: as many as the real rows fitted on
     seed: int | None = None  # None: drawn at random; the seed used is recorded in the result
     visit_sequence: list[str] | None = None  # CART: column order; None: column order of the table
-    minbucket: int = 5  # CART: smallest leaf (rpart's minbucket)
+    minbucket: int | None = None  # CART: smallest leaf (rpart's minbucket); None: auto_minbucket(rows)
     cp: float = 1e-8  # CART: complexity parameter (rpart's cp)
-    smoothing: str = "none"  # CART: "density" adds kernel noise to numeric draws (synthpop's smoothing)
+    smoothing: str = "density"  # CART: "density" adds kernel noise to rare numeric draws; "none"
     proper: bool = False  # CART: bootstrap the real rows before each fit (synthpop's proper = TRUE)
     missing: str = "synthesise"  # "synthesise" missingness as in the data; "drop" incomplete rows; "impute"
     max_predictor_levels: int = 60  # categoricals with more levels are not used as predictors
+    # cart, gc: leave out synthetic rows that repeat on every column a real row that is unique in the real
+    # data, beyond the share a new sample from the population would (estimated leave-one-out); after
+    # synthpop's sdc(rm.replicated.uniques = TRUE). Other synthetic rows take their place.
+    remove_replicated: bool = True
 
     def __post_init__(self):
         self.validate()
@@ -56,10 +60,15 @@ class SynthSettings:
             raise EngineError("settings.unknown_smoothing", kind="settings", smoothing=self.smoothing)
         if self.n_rows is not None and (int(self.n_rows) != self.n_rows or self.n_rows < 1):
             raise EngineError("settings.bad_rows", kind="settings", rows=self.n_rows)
-        if int(self.minbucket) != self.minbucket or self.minbucket < 1:
+        if self.minbucket is not None and (isinstance(self.minbucket, bool) or not isinstance(self.minbucket, (int, float))
+                                           or int(self.minbucket) != self.minbucket or self.minbucket < 1):
             raise EngineError("settings.bad_minbucket", kind="settings", minbucket=self.minbucket)
         if self.seed is not None and (int(self.seed) != self.seed or not 0 <= self.seed < 2**32):
             raise EngineError("settings.bad_seed", kind="settings", seed=self.seed)
+        if not isinstance(self.cp, (int, float)) or isinstance(self.cp, bool) or not self.cp >= 0:
+            raise EngineError("settings.bad_cp", kind="settings", cp=self.cp)
+        if int(self.max_predictor_levels) != self.max_predictor_levels or self.max_predictor_levels < 2:
+            raise EngineError("settings.bad_max_levels", kind="settings", value=self.max_predictor_levels)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,6 +104,17 @@ class SynthResult:
                 "seconds": self.seconds, "notes": self.notes, "engine_version": self.engine_version}
 
 
+def auto_minbucket(n_rows: int) -> int:
+    """The default smallest leaf: max(5, round(n^(2/3) / 15)) -- 5 (synthpop's default) up to about
+    650 rows, 12 for 2,400 rows, 53 for 22,500, 77 for 39,000.
+
+    Why it grows with the table: a leaf of 5 rows is a small group of real people however large the
+    table, so with more rows the same utility can be had with larger leaves, and larger leaves copy
+    real rows less and leak less membership. The exponent and scale were chosen on the
+    utility/disclosure curves in benchmarks/results/grid.md (four real tables of 3,000-49,000 rows)."""
+    return max(5, int(round(n_rows ** (2 / 3) / 15)))
+
+
 def resolve_seed(seed) -> int:
     """The seed to use: the one given, or a fresh random one (recorded, so the run can be repeated)."""
     if seed is None or seed == "":
@@ -102,10 +122,135 @@ def resolve_seed(seed) -> int:
     return int(seed)
 
 
+def resolve_visit_sequence(columns: list[str], encs: dict, given: list[str] | None, max_levels: int
+                           ) -> tuple[list[str], list[dict]]:
+    """The CART visit sequence and notes: the user's order (unknown names are an error, columns left
+    out are appended in table order); by default the table's order with categoricals of more than
+    max_levels levels moved to the end (they are not used as predictors; synthpop's advice)."""
+    from .methods.common import note
+
+    notes = []
+    if given:
+        given = [str(c) for c in given]
+        for c in given:
+            if c not in columns:
+                raise EngineError("settings.unknown_visit_column", kind="settings", column=c)
+        if len(set(given)) != len(given):
+            dup = next(c for c in given if given.count(c) > 1)
+            raise EngineError("settings.duplicate_visit_column", kind="settings", column=dup)
+        rest = [c for c in columns if c not in given]
+        if rest:
+            notes.append(note("visit_sequence_appended", None, columns=", ".join(rest)))
+        visit = given + rest
+        for c in visit[:-1]:
+            if not encs[c].is_number and encs[c].n_levels > max_levels:
+                notes.append(note("high_cardinality_not_predictor", c, levels=encs[c].n_levels, limit=max_levels))
+        return visit, notes
+    high = [c for c in columns if not encs[c].is_number and encs[c].n_levels > max_levels]
+    for c in high:
+        notes.append(note("high_cardinality_last", c, levels=encs[c].n_levels, limit=max_levels))
+    return [c for c in columns if c not in high] + high, notes
+
+
 def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None) -> Work[SynthResult]:
-    """Fit the chosen method on `data` and sample; yields a Step per unit of work, returns a SynthResult."""
-    raise NotImplementedError  # implemented with the methods
-    yield Step("synthesise", 0, 0, "")
+    """Fit the chosen method on `data` and sample; yields a Step per unit of work, returns a SynthResult.
+
+    Each Step is about one column's fit and sample, so a caller can stop between columns (close()).
+    """
+    import numpy as np
+
+    from .methods import common
+
+    s = settings if isinstance(settings, SynthSettings) else SynthSettings.from_dict(settings)
+    s = SynthSettings.from_dict(s.to_dict())  # a copy: the caller's object is not changed
+    s.seed = resolve_seed(s.seed)
+    rng = np.random.default_rng(s.seed)
+    t0 = time.perf_counter()
+    notes: list[dict] = []
+    synth_cols, ids = common.check_columns(data)
+    if s.missing == "drop":
+        data, k = common.drop_incomplete(data, synth_cols)
+        if k:
+            notes.append(common.note("missing_rows_dropped", None, rows=k))
+    n_real = data.n_rows
+    n_out = int(s.n_rows or n_real)
+    if s.minbucket is None:
+        s.minbucket = auto_minbucket(n_real)
+        if s.method == "cart":
+            notes.append(common.note("minbucket_auto", None, minbucket=s.minbucket, rows=n_real))
+    encs = common.encode_all(data, synth_cols)
+    if s.missing == "impute":
+        notes.extend(common.impute(encs, rng))
+    total = len(synth_cols) + len(ids)
+    # rows drawn with a margin, so rows that replicate a rare real row can be left out
+    n_gen = n_out + (max(20, -(-n_out // 4)) if s.remove_replicated and s.method != "marginal" else 0)
+    model = None
+    syn_cols: dict = {}
+    if s.method == "cart":
+        visit, vnotes = resolve_visit_sequence(synth_cols, encs, s.visit_sequence, int(s.max_predictor_levels))
+        notes.extend(vnotes)
+        s.visit_sequence = visit
+        if visit:
+            from .methods.cart import cart_steps
+
+            syn_enc = yield from cart_steps(encs, visit, n_gen, s, rng, notes, 0, total)
+            syn_enc = _remove_replicated(encs, syn_enc, synth_cols, n_out, s, notes)
+            syn_cols = {name: common.decode(e, n_out, x=e.x, tok=e.tok, codes=e.codes)
+                        for name, e in syn_enc.items()}
+    elif s.method == "gc":
+        s.visit_sequence = None
+        if synth_cols:
+            from .methods.copula import copula_steps
+
+            syn_enc, model = yield from copula_steps(encs, synth_cols, n_gen, rng, notes, 0, total)
+            syn_enc = _remove_replicated(encs, syn_enc, synth_cols, n_out, s, notes)
+            syn_cols = {name: common.decode(e, n_out, x=e.x, tok=e.tok, codes=e.codes)
+                        for name, e in syn_enc.items()}
+            model = {"name": "gaussian_copula", **model}
+    else:
+        from .methods import marginal
+
+        s.visit_sequence = None
+        shapes = {c: marginal.id_shape(data.values[c]) for c in ids}
+        model = marginal.fit_model(data.schema, encs, ids, data.columns, n_real, shapes)
+        real_ids = {c: data.values[c] for c in ids}
+        synthetic, mnotes = yield from marginal.marginal_steps(model, n_out, rng, data.schema, real_ids, 0, total)
+        notes.extend(mnotes)
+    if s.method != "marginal":
+        for j, c in enumerate(ids):
+            syn_cols[c] = (common.regenerate_identifier(data.values[c], n_out, rng),
+                           common.missing_tokens([], np.full(n_out, -1)))
+            yield Step("synthesise", len(synth_cols) + j + 1, total, "progress.column", {"column": c})
+        synthetic = common.assemble(data, syn_cols, n_out)
+    for c in ids:
+        notes.append(common.note("identifier_regenerated", c))
+    seconds = {"fit_sample": time.perf_counter() - t0}
+    return SynthResult(synthetic=synthetic, settings=s, method=s.method, seed=s.seed, n_real=n_real,
+                       seconds=seconds, notes=_dedupe(notes), model=model)
+
+
+def _remove_replicated(real: dict, syn: dict, names: list[str], n_out: int, s: SynthSettings,
+                       notes: list[dict]) -> dict:
+    from .methods import common
+
+    if not s.remove_replicated:
+        return syn
+    syn, removed, kept = common.drop_replicated(real, syn, names, n_out)
+    if removed:
+        notes.append(common.note("replicated_removed", None, rows=removed))
+    if kept:
+        notes.append(common.note("replicated_kept", None, rows=kept))
+    return syn
+
+
+def _dedupe(notes: list[dict]) -> list[dict]:
+    out, seen = [], []
+    for n in notes:
+        key = (n["code"], n.get("column"), sorted(n.get("params", {}).items()))
+        if key not in seen:
+            seen.append(key)
+            out.append(n)
+    return out
 
 
 def syn(data: Dataset, settings: SynthSettings | dict | None = None,

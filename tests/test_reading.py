@@ -147,7 +147,7 @@ def test_sniffing_ignores_delimiters_inside_quotes():
 def test_all_real_tables_read(real_data):
     expected = {"adult.csv": (48842, 15), "cps1988.csv": (28155, 7), "credit.csv": (4454, 14),
                 "wage.csv": (3000, 9), "psid.csv": (4856, 8), "seattlepets_sample.tsv": (6000, 7),
-                "restaurant_inspections.csv": (27178, 5)}
+                "restaurant_inspections.csv": (10000, 5)}
     for name, shape in expected.items():
         raw = read_table((real_data / name).read_bytes(), name)
         assert raw.frame.shape == shape, name

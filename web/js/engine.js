@@ -1,6 +1,9 @@
 // The page's side of the worker protocol (../PROTOCOL.md): requests as Promises, progress as callbacks.
 
 const CANCEL_GRACE_MS = 1000;
+/** The largest file the page reads; the same as py_engine/browser.py MAX_BYTES (a test checks). */
+export const MAX_FILE_BYTES = 300 * 1024 * 1024;
+export const MAX_FILE_MB = 300; // MAX_FILE_BYTES in MiB, as the page states it
 
 export class Engine {
   constructor({ onLoadProgress, onLoadError, onRestart } = {}) {
@@ -10,6 +13,7 @@ export class Engine {
     this.nextId = 1;
     this.pending = new Map();
     this.heldFile = null; // {name, blob, options}: re-sent after a restart so nothing is lost
+    this.generation = 0; // counts clear()s
     this.start();
   }
 
@@ -60,13 +64,19 @@ export class Engine {
    * The page keeps only the Blob, not a copy of its bytes; the worker gets the bytes transferred.
    */
   async inspect(file, options) {
+    const generation = this.generation;
     if (file) {
-      this.heldFile = { name: file.name, blob: file, options };
       const bytes = await file.arrayBuffer();
-      return this.request("inspect", { file: { name: file.name, bytes }, options }, { transfer: [bytes] });
+      const summary = await this.request("inspect", { file: { name: file.name, bytes }, options },
+                                         { transfer: [bytes] });
+      // held only once read: a file that fails leaves the one the user had (PROTOCOL.md); and not
+      // at all if the user cleared the data meanwhile
+      if (generation === this.generation) this.heldFile = { name: file.name, blob: file, options };
+      return summary;
     }
-    if (this.heldFile) this.heldFile.options = options;
-    return this.request("inspect", { options });
+    const summary = await this.request("inspect", { options });
+    if (this.heldFile && generation === this.generation) this.heldFile.options = options;
+    return summary;
   }
 
   synthesise(settings, onProgress) {
@@ -83,6 +93,7 @@ export class Engine {
 
   clear() {
     this.heldFile = null;
+    this.generation++; // a read still under way does not bring the file back
     return this.request("clear");
   }
 

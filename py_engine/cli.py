@@ -1,0 +1,242 @@
+"""The command line: `python -m py_engine synth IN.csv -o OUT.csv [options]`.
+
+The same engine as the page: read the file, detect the schema (overridable), synthesise, write the
+synthetic file in the input's style (and, if asked, the JSON document and the fitted model). It prints
+the detected schema, what was done and the time taken. A problem the user can act on prints its
+message and exits with status 2. Subcommands are registered in `build_parser` (another developer adds
+`report`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .errors import EngineError
+
+
+def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
+    out = []
+    for v in values or []:
+        if "=" not in v:
+            raise EngineError("cli.bad_pair", kind="settings", option=option, value=v)
+        k, _, val = v.partition("=")
+        if not k.strip():
+            raise EngineError("cli.bad_pair", kind="settings", option=option, value=v)
+        out.append((k.strip(), val.strip()))
+    return out
+
+
+def overrides_from_args(args) -> dict:
+    ov: dict = {}
+    for col, codes in _pairs(args.missing_codes, "--missing-codes"):
+        ov.setdefault(col, {})["missing_codes"] = [c for c in codes.split(",") if c.strip() != ""]
+    for col, typ in _pairs(args.type, "--type"):
+        ov.setdefault(col, {})["type"] = typ
+    for col in args.exclude or []:
+        ov.setdefault(col, {})["exclude"] = True
+    for col in args.include or []:
+        ov.setdefault(col, {})["exclude"] = False
+    return ov
+
+
+def settings_from_args(args) -> dict:
+    s = {"method": args.method, "seed": args.seed, "missing": args.missing}
+    if args.rows is not None:
+        s["n_rows"] = args.rows
+    if args.visit_sequence:
+        s["visit_sequence"] = [c.strip() for c in args.visit_sequence.split(",") if c.strip()]
+    if args.minbucket is not None:
+        s["minbucket"] = args.minbucket
+    if args.cp is not None:
+        s["cp"] = args.cp
+    if args.smoothing is not None:
+        s["smoothing"] = args.smoothing
+    if args.proper:
+        s["proper"] = True
+    if args.max_predictor_levels is not None:
+        s["max_predictor_levels"] = args.max_predictor_levels
+    return s
+
+
+def schema_table(schema) -> str:
+    """The detected schema as a plain-text table."""
+    rows = [("column", "type", "missing", "distinct", "examples / note")]
+    for c in schema.columns:
+        typ = c.type + (" (excluded" + (f": {c.reason}" if c.reason else "") + ")" if c.exclude else "")
+        extra = ", ".join(c.examples[:3])
+        if c.missing_codes:
+            extra += f"  [missing codes: {', '.join(c.missing_codes)}]"
+        if c.date_format:
+            extra += f"  [format {c.date_format}]"
+        rows.append((c.name, typ, str(c.missing_count), str(c.n_distinct), extra[:60]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for k, r in enumerate(rows):
+        lines.append("  ".join(r[i].ljust(widths[i]) if i < 4 else r[i] for i in range(4)) + "  " + r[4])
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 15)
+    return "\n".join(lines)
+
+
+def note_text(n: dict) -> str:
+    from .i18n import translate
+
+    params = dict(n.get("params") or {})
+    if n.get("column") is not None:
+        params.setdefault("column", n["column"])
+    return translate("notes." + n["code"], "en", **params)
+
+
+def _read(path: str) -> bytes:
+    p = Path(path)
+    if not p.is_file():
+        raise EngineError("cli.file_not_found", kind="settings", path=path)
+    return p.read_bytes()
+
+
+def cmd_synth(args, out=sys.stdout) -> int:
+    from .dataset import from_raw, to_csv_bytes
+    from .reading import read_table
+    from .schema import infer_schema
+    from .synthesis import resolve_seed, syn
+
+    t0 = time.perf_counter()
+    settings = settings_from_args(args)
+    if args.model_in:
+        return _synth_from_model(args, settings, out, t0)
+    data = _read(args.input)
+    raw = read_table(data, Path(args.input).name, encoding=args.encoding, delimiter=args.delimiter,
+                     decimal=args.decimal)
+    schema = infer_schema(raw, overrides_from_args(args))
+    for w in raw.warnings:
+        from .i18n import translate
+
+        print("warning: " + translate("warnings." + w["code"], "en", **w.get("params", {})), file=out)
+    print(f"{raw.name}: {raw.n_rows} rows, {raw.frame.shape[1]} columns "
+          f"(delimiter {raw.dialect.delimiter!r}, decimal {raw.dialect.decimal!r}, {raw.dialect.encoding})", file=out)
+    print(schema_table(schema), file=out)
+    ds = from_raw(raw, schema)
+    del raw, data
+    settings["seed"] = resolve_seed(settings.get("seed"))
+    t1 = time.perf_counter()
+    result = syn(ds, settings)
+    t_syn = time.perf_counter() - t1
+    Path(args.output).write_bytes(to_csv_bytes(result.synthetic, "standard" if args.standard_csv else "original"))
+    if args.json:
+        from .export import json_document
+
+        Path(args.json).write_bytes(json_document(result, Path(args.input).name))
+    if args.model_out:
+        if result.model is None:
+            print("note: this method has no model document; --model-out is for --method marginal or gc", file=out)
+        else:
+            Path(args.model_out).write_text(json.dumps(result.model, indent=1, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
+    _report(result, out, t_syn, time.perf_counter() - t0, args)
+    return 0
+
+
+def _synth_from_model(args, settings, out, t0) -> int:
+    from .dataset import to_csv_bytes
+    from .methods.marginal import synthesise_from_model
+    from .synthesis import resolve_seed
+
+    if settings.get("method") != "marginal":
+        raise EngineError("cli.model_needs_marginal", kind="settings")
+    try:
+        model = json.loads(_read(args.model_in).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EngineError("model.unreadable", kind="settings", detail=str(exc)[:200]) from exc
+    seed = resolve_seed(settings.get("seed"))
+    ds, notes = synthesise_from_model(model, settings.get("n_rows"), seed)
+    Path(args.output).write_bytes(to_csv_bytes(ds, "standard" if args.standard_csv else "original"))
+    print(f"model {args.model_in}: {len(model['vars'])} columns; no real data used", file=out)
+    print(schema_table(ds.schema), file=out)
+    for n in notes:
+        print("- " + note_text(n), file=out)
+    print(f"method marginal (from model), seed {seed}: {ds.n_rows} rows -> {args.output}", file=out)
+    print(f"time: {time.perf_counter() - t0:.2f} s", file=out)
+    return 0
+
+
+def _report(result, out, t_syn: float, t_all: float, args) -> None:
+    s = result.settings
+    what = f"method {result.method}, seed {result.seed}, {result.n_real} real rows -> {result.synthetic.n_rows} synthetic rows"
+    print(what, file=out)
+    if result.method == "cart":
+        print(f"settings: minbucket {s.minbucket}, cp {s.cp}, smoothing {s.smoothing}, proper {s.proper}, "
+              f"missing {s.missing}", file=out)
+        print("visit sequence: " + ", ".join(s.visit_sequence or []), file=out)
+    else:
+        print(f"settings: missing {s.missing}", file=out)
+    if result.notes:
+        print("notes:", file=out)
+        for n in result.notes:
+            print("- " + note_text(n), file=out)
+    print(f"written: {args.output}" + (f", {args.json}" if args.json else "") +
+          (f", {args.model_out}" if args.model_out and result.model is not None else ""), file=out)
+    print(f"time: synthesis {t_syn:.2f} s, total {t_all:.2f} s", file=out)
+
+
+def add_synth_parser(sub) -> None:
+    p = sub.add_parser("synth", help="synthesise a CSV file",
+                       description="Synthesise a CSV file with sequential CART (default), a Gaussian copula "
+                                   "or independent marginals.")
+    p.add_argument("input", nargs="?", help="the real CSV file (not needed with --model-in)")
+    p.add_argument("-o", "--output", required=True, help="the synthetic CSV file to write")
+    p.add_argument("--method", choices=["cart", "gc", "marginal"], default="cart")
+    p.add_argument("--rows", type=int, help="synthetic rows (default: as many as the real rows)")
+    p.add_argument("--seed", type=int, help="random seed (default: a random one, printed)")
+    p.add_argument("--visit-sequence", help="CART: comma-separated column order")
+    p.add_argument("--minbucket", type=int, help="CART: smallest leaf")
+    p.add_argument("--cp", type=float, help="CART: complexity parameter")
+    p.add_argument("--smoothing", choices=["none", "density"], help="CART: smoothing of numeric draws")
+    p.add_argument("--proper", action="store_true", help="CART: bootstrap the real rows before each fit")
+    p.add_argument("--max-predictor-levels", type=int,
+                   help="categoricals with more levels are not used as predictors")
+    p.add_argument("--missing", choices=["synthesise", "drop", "impute"], default="synthesise")
+    p.add_argument("--missing-codes", action="append", metavar="COL=CODE[,CODE]",
+                   help="declare missing-value codes of a column, e.g. income=-8,9999 (repeatable)")
+    p.add_argument("--exclude", action="append", metavar="COL", help="leave a column out (repeatable)")
+    p.add_argument("--include", action="append", metavar="COL", help="include a column excluded by default")
+    p.add_argument("--type", action="append", metavar="COL=TYPE",
+                   help="override a column's type: numeric, integer, categorical, boolean, date, datetime, "
+                        "identifier, text (repeatable)")
+    p.add_argument("--encoding", help="the input's encoding (default: detected)")
+    p.add_argument("--delimiter", help="the input's delimiter (default: detected)")
+    p.add_argument("--decimal", help="the input's decimal sign (default: detected)")
+    p.add_argument("--standard-csv", action="store_true", help="write UTF-8, comma, decimal point")
+    p.add_argument("--json", metavar="OUT.json", help="also write the JSON document")
+    p.add_argument("--model-out", metavar="MODEL.json", help="write the fitted model (marginal, gc)")
+    p.add_argument("--model-in", metavar="MODEL.json",
+                   help="marginal: synthesise from a (possibly edited) model, without real data")
+    p.set_defaults(func=cmd_synth)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m py_engine",
+                                     description="LocalSynth: synthetic tabular data on your own computer.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_synth_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None, out=None) -> int:
+    out = out or sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "synth" and not args.input and not args.model_in:
+        parser.error("synth: give the input CSV file (or --model-in MODEL.json)")
+    try:
+        return args.func(args, out=out)
+    except EngineError as exc:
+        print(f"error: {exc.message('en')}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

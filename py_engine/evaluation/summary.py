@@ -1,0 +1,123 @@
+"""The summary at the top of the report: one plain-language verdict per aspect, each with the figure
+behind it. Never one magic score: the verdicts are not combined.
+
+Each verdict: {"aspect", "level", "code", "figure": {"metric", "value", ...}, "params"}; the page and
+the PDF show the text under "verdict.<aspect>.<level>" with `params`. Levels for risks: "low",
+"moderate", "high"; for utility: "good", "fair", "poor"; "unknown" when the measure could not be
+computed (then "reason" says why). The thresholds are ours, stated in REPORT.md and here:
+"""
+
+from __future__ import annotations
+
+# utility (Raab, Nowok & Dibben 2021: "aim for utility ratios below 10, or better still below 3")
+SPMSE_GOOD, SPMSE_FAIR = 3.0, 10.0
+ML_RATIO_GOOD, ML_RATIO_FAIR = 0.95, 0.80
+# exact copies: percentage points above the natural rate (holdout rows equal to a train row)
+COPIES_LOW, COPIES_HIGH = 1.0, 5.0
+# repU (percent of real records that are unique and replicated as unique)
+REPU_LOW, REPU_HIGH = 1.0, 5.0
+# DiSCO on train records minus DiSCO on holdout records (percentage points)
+DISCO_LOW, DISCO_HIGH = 1.0, 5.0
+# inference attack: risk above control (anonymeter); low when the interval reaches below this
+INFERENCE_LOW, INFERENCE_HIGH = 0.05, 0.20
+# membership inference ROC-AUC
+AUC_LOW, AUC_HIGH = 0.55, 0.65
+
+
+def _verdict(aspect: str, level: str, figure: dict | None, reason: str | None = None, **params) -> dict:
+    out = {"aspect": aspect, "level": level, "code": f"verdict.{aspect}.{level}", "figure": figure,
+           "params": params}
+    if reason:
+        out["reason"] = reason
+    return out
+
+
+def _unknown(aspect: str, section: dict | None) -> dict:
+    reason = (section or {}).get("reason") or (section or {}).get("status") or "not_computed"
+    return _verdict(aspect, "unknown", None, reason=reason)
+
+
+def _ok(section: dict | None) -> bool:
+    return bool(section) and section.get("status") == "ok"
+
+
+def summarise(report: dict) -> list[dict]:
+    out = []
+    two = report.get("pairs", {}).get("two_way")
+    if _ok(two) and two.get("mean") is not None:
+        v = two["mean"]
+        level = "good" if v < SPMSE_GOOD else "fair" if v < SPMSE_FAIR else "poor"
+        worst = two["worst"][0] if two.get("worst") else None
+        out.append(_verdict("utility", level, {"metric": "two_way_s_pmse_mean", "value": v,
+                                               "worst_pair": worst}, value=round(v, 2)))
+    else:
+        out.append(_unknown("utility", two))
+
+    ml = report.get("analysis", {}).get("ml")
+    if _ok(ml) and ml.get("ratio") is not None:
+        r = ml["ratio"]
+        level = "good" if r >= ML_RATIO_GOOD else "fair" if r >= ML_RATIO_FAIR else "poor"
+        out.append(_verdict("analysis", level, {"metric": "ml_ratio", "value": r, "target": ml["target"],
+                                                "real_score": ml["real_score"],
+                                                "synthetic_score": ml["synthetic_score"]},
+                            value=round(r, 2), target=ml["target"]))
+    else:
+        out.append(_unknown("analysis", ml))
+
+    d = report.get("disclosure", {})
+    cp = d.get("copies")
+    if _ok(cp) and cp.get("share") is not None:
+        share = 100 * cp["share"]
+        natural = 100 * cp["natural"] if cp.get("natural") is not None else 0.0
+        excess = share - natural
+        level = "low" if excess <= COPIES_LOW else "moderate" if excess <= COPIES_HIGH else "high"
+        out.append(_verdict("copies", level, {"metric": "exact_copy_share", "value": cp["share"],
+                                              "natural": cp.get("natural")},
+                            percent=round(share, 2), natural=round(natural, 2)))
+    else:
+        out.append(_unknown("copies", cp))
+
+    ru = d.get("rep_u")
+    if _ok(ru) and ru.get("quasi_identifiers", {}).get("rep_u") is not None:
+        v = ru["quasi_identifiers"]["rep_u"]
+        level = "low" if v <= REPU_LOW else "moderate" if v <= REPU_HIGH else "high"
+        out.append(_verdict("rep_u", level, {"metric": "rep_u", "value": v,
+                                             "columns": ru["quasi_identifiers"]["columns"]}, percent=round(v, 2)))
+    else:
+        out.append(_unknown("rep_u", ru))
+
+    dc = d.get("disco")
+    if _ok(dc) and dc.get("train", {}).get("disco") is not None:
+        v = dc["train"]["disco"]
+        base = dc.get("holdout", {}).get("disco") if dc.get("holdout") else None
+        excess = v - (base or 0.0)
+        level = "low" if excess <= DISCO_LOW else "moderate" if excess <= DISCO_HIGH else "high"
+        out.append(_verdict("disco", level, {"metric": "disco", "value": v, "holdout": base,
+                                             "target": dc["train"]["target"]},
+                            percent=round(v, 2), holdout=None if base is None else round(base, 2),
+                            target=dc["train"]["target"]))
+    else:
+        out.append(_unknown("disco", dc))
+
+    inf = d.get("inference")
+    if _ok(inf) and inf.get("risk") is not None:
+        r, lo = inf["risk"], inf["ci_low"]
+        level = "low" if (lo is not None and lo <= INFERENCE_LOW) and r <= INFERENCE_HIGH else \
+            "moderate" if r <= INFERENCE_HIGH else "high"
+        out.append(_verdict("inference", level, {"metric": "inference_risk", "value": r,
+                                                 "ci": [inf["ci_low"], inf["ci_high"]],
+                                                 "secret": inf["secret"]},
+                            risk=round(r, 3), secret=inf["secret"]))
+    else:
+        out.append(_unknown("inference", inf))
+
+    mem = d.get("membership")
+    if _ok(mem) and mem.get("auc") is not None:
+        a = mem["auc"]
+        level = "low" if a < AUC_LOW or (mem.get("ci_low") is not None and mem["ci_low"] <= 0.5) else \
+            "moderate" if a < AUC_HIGH else "high"
+        out.append(_verdict("membership", level, {"metric": "membership_auc", "value": a,
+                                                  "ci": [mem["ci_low"], mem["ci_high"]]}, auc=round(a, 3)))
+    else:
+        out.append(_unknown("membership", mem))
+    return out

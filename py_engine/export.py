@@ -1,0 +1,125 @@
+"""The JSON download: the synthetic records with everything needed to understand and repeat them.
+
+    {"localsynth": {"engine_version", "created"}, "source": {"file", "rows"}, "method", "seed",
+     "settings", "schema": [ColumnSchema of each included column], "notes", "model", "evaluation",
+     "columns", "records": [{column: value}, ...]}
+
+Values are typed: numbers as JSON numbers (as many decimals as the column writes), dates and
+datetimes as strings in the column's original format, booleans and categories as their labels,
+identifiers as strings; a missing cell is null, except a declared missing code (e.g. -8), which is
+kept as written. No NaN anywhere (the document passes json.dumps(allow_nan=False)). The schema is
+written without its example values (they are real values).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .dataset import STANDARD, to_text
+from .schema import NUMBER_TYPES
+
+_JSON_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
+
+
+def _clean(o):
+    """JSON-able copy: numpy scalars to Python, non-finite floats to None."""
+    if isinstance(o, dict):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return [_clean(v) for v in o.tolist()]
+    if isinstance(o, (bool, np.bool_)):
+        return bool(o)
+    if isinstance(o, (int, np.integer)):
+        return int(o)
+    if isinstance(o, (float, np.floating)):
+        f = float(o)
+        return f if math.isfinite(f) else None
+    if o is None or isinstance(o, str):
+        return o
+    return str(o)
+
+
+def _number_token(text: str) -> str:
+    """A number as written, as a JSON number token (12.50 -> 12.50; .5 -> 0.5; +3 -> 3)."""
+    t = text.strip()
+    if _JSON_NUMBER.match(t):
+        return t
+    try:
+        f = float(t)
+    except ValueError:
+        return json.dumps(t)
+    if not math.isfinite(f):
+        return "null"
+    return json.dumps(int(f) if f == int(f) and "." not in t else f)
+
+
+def _column_tokens(ds, name: str, text: pd.Series) -> pd.Series:
+    """Each cell of a column as a JSON token."""
+    col = ds.schema[name]
+    miss = ds.missing[name].notna().to_numpy()
+    out = pd.Series(np.full(len(text), "null", dtype=object))
+    obs = ~miss & (text.to_numpy() != "")
+    if obs.any():
+        uniq = pd.unique(text[obs])
+        enc = (_number_token if col.type in NUMBER_TYPES else json.dumps)
+        lookup = {u: enc(u) for u in uniq}
+        out[obs] = text[obs].map(lookup).to_numpy()
+    codes = [str(c) for c in (col.missing_codes or [])]
+    if miss.any() and codes:
+        tokens = ds.missing[name].astype(object)
+        is_code = miss & tokens.isin(codes).to_numpy()
+        if is_code.any():
+            enc = (_number_token if col.type in NUMBER_TYPES else json.dumps)
+            out[is_code] = tokens[is_code].map(lambda t: enc(str(t))).to_numpy()
+    return out
+
+
+def records_json(ds) -> str:
+    """The records array as JSON text (built column-wise, so a million rows stay fast)."""
+    if ds.n_rows == 0:
+        return "[]"
+    text = to_text(ds, STANDARD)
+    row = None
+    for i, name in enumerate(ds.columns):
+        key = ("{" if i == 0 else ",") + json.dumps(name) + ":"
+        tok = _column_tokens(ds, name, text[name])
+        row = key + tok if row is None else row + key + tok
+    row = row + "}"
+    return "[" + ",".join(row.tolist()) + "]"
+
+
+def json_document(result, source_name: str, report: dict | None = None) -> bytes:
+    """The synthetic data of a SynthResult as a UTF-8 JSON document (see the module doc)."""
+    ds = result.synthetic
+    schema = []
+    for name in ds.columns:
+        d = ds.schema[name].to_dict()
+        d["examples"] = []
+        schema.append(d)
+    meta = {
+        "localsynth": {"engine_version": result.engine_version or __version__,
+                       "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")},
+        "source": {"file": source_name, "rows": int(result.n_real)},
+        "method": result.method,
+        "seed": int(result.seed),
+        "settings": result.settings_dict(),
+        "schema": schema,
+        "notes": result.notes,
+    }
+    if result.model is not None:
+        meta["model"] = result.model
+    if report is not None:
+        meta["evaluation"] = report
+    meta["columns"] = list(ds.columns)
+    head = json.dumps(_clean(meta), ensure_ascii=False, allow_nan=False)
+    body = head[:-1] + ', "records": ' + records_json(ds) + "}"
+    return body.encode("utf-8")

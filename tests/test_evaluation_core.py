@@ -1,0 +1,211 @@
+"""The four core metrics (logit S_pMSE, two-way S_pMSE, exact copies, membership AUC): known answers,
+formula checks on hand-computed tables, and the two baselines (bootstrap copy, independent columns)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import REAL
+
+from py_engine.evaluation import logit
+from py_engine.evaluation.baselines import bootstrap_copy, independent_columns, load_csv
+from py_engine.evaluation.disclosure import auc_delong, exact_copies, membership_auc
+from py_engine.evaluation.utility import spmse_logit, two_way_spmse
+from py_engine.holdout import split
+
+
+@pytest.fixture(scope="module")
+def wage():
+    data = load_csv((REAL / "wage.csv").read_bytes(), "wage.csv")
+    train, hold, _ = split(data, 0.2, seed=3)
+    return train, hold
+
+
+def _csv(rows: list[str]) -> str:
+    return "\n".join(rows) + "\n"
+
+
+# ---------------------------------------------------------------- two-way S_pMSE: hand-computed
+
+def test_two_way_table_by_hand():
+    # one pair (a, b), both categorical. real: (x,u) x3, (y,v) x1; synthetic: (x,u) x1, (y,v) x2, (x,v) x1
+    real = load_csv(_csv(["a,b", "x,u", "x,u", "x,u", "y,v"]))
+    syn = load_csv(_csv(["a,b", "x,u", "y,v", "y,v", "x,v"]))
+    res = two_way_spmse(real, syn)
+    pair = res["pairs"][0]
+    n, c = 8, 0.5
+    # cells (d, s): (3,1), (1,2), (0,1)
+    pmse = (4 * (1 / 4 - c) ** 2 + 3 * (2 / 3 - c) ** 2 + 1 * (1 - c) ** 2) / n
+    e0 = (3 - 1) * c * (1 - c) ** 2 / n
+    assert pair["df"] == 2
+    assert pair["pmse"] == pytest.approx(pmse)
+    assert pair["s_pmse"] == pytest.approx(pmse / e0)
+    assert res["mean"] == pytest.approx(pmse / e0)
+    # VW / df (synthpop's utility.tab) gives the same
+    vw = sum((s - d * c / (1 - c)) ** 2 / ((s + d) * c) for d, s in [(3, 1), (1, 2), (0, 1)])
+    assert pair["s_pmse"] == pytest.approx(vw / 2)
+
+
+def test_two_way_bins_numbers_in_quantiles_and_missing_own_bin():
+    rows = ["x,g"] + [f"{i * 1.5},{'a' if i % 2 else 'b'}" for i in range(1, 101)] + [",a"] * 5
+    real = load_csv(_csv(rows))
+    res = two_way_spmse(real, real)
+    assert res["pairs"][0]["s_pmse"] == pytest.approx(0.0)
+    # 5 quantile bins + 1 missing bin, 2 levels: cells present = 5*2 + 1 (missing only with 'a')
+    assert res["pairs"][0]["df"] == 10
+
+
+# ---------------------------------------------------------------- logit S_pMSE: formula and rank
+
+def _irls(x: np.ndarray, y: np.ndarray, iters: int = 60) -> np.ndarray:
+    """glm's IRLS, dense, for checking."""
+    b = np.zeros(x.shape[1])
+    dev_old = np.inf
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-(x @ b)))
+        w = p * (1 - p)
+        b = b + np.linalg.lstsq(x.T @ (x * w[:, None]), x.T @ (y - p), rcond=None)[0]
+        p = np.clip(1 / (1 + np.exp(-(x @ b))), 1e-300, 1 - 1e-16)
+        dev = -2 * np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < 1e-10:
+            break
+        dev_old = dev
+    return 1 / (1 + np.exp(-(x @ b)))
+
+
+@pytest.mark.parametrize("interactions", [False, True])
+def test_logit_matches_glm_irls(wage, interactions):
+    train, _ = wage
+    train = train.take(np.arange(800))
+    syn = independent_columns(train, seed=5)
+    res = spmse_logit(train, syn, interactions=interactions)
+    # the same model, dense, fitted by IRLS as R's glm does
+    vs = logit.variables([train, syn], train.columns)
+    n = 2 * train.n_rows
+    x = logit.design(logit.blocks(vs, n, interactions), n).toarray()
+    x = x[:, np.abs(x).sum(axis=0) > 0]
+    y = np.r_[np.zeros(train.n_rows), np.ones(syn.n_rows)]
+    assert res["k"] == np.linalg.matrix_rank(x)
+    p = _irls(x, y)
+    c = 0.5
+    pmse = np.mean((p - c) ** 2)
+    assert res["pmse"] == pytest.approx(pmse, rel=2e-3)
+    assert res["s_pmse"] == pytest.approx(pmse / ((res["k"] - 1) * (1 - c) ** 2 * c / n), rel=2e-3)
+    assert res["interactions"] is interactions
+
+
+def test_logit_rank_drops_aliased_columns():
+    # b duplicates a (same partition), x is a function of a: k = 1 + (3 - 1) = 3 for main effects
+    rows = ["a,b,x,y"]
+    rng = np.random.default_rng(0)
+    for i in range(200):
+        lv = "pqr"[i % 3]
+        rows.append(f"{lv},{lv.upper()},{ {'p': 1, 'q': 5, 'r': 9}[lv] },{rng.integers(0, 2)}")
+    real = load_csv(_csv(rows))
+    syn = bootstrap_copy(real, 1)
+    res = spmse_logit(real, syn, interactions=False)
+    # intercept, a (2), b (aliased), x (aliased), y (categorical 0/1 -> boolean, 1)
+    assert res["k"] == 4
+    res2 = spmse_logit(real, syn, interactions=True)
+    # + a:y (2); b:*, x:* aliased
+    assert res2["k"] == 6
+
+
+def test_logit_identical_data_is_zero(wage):
+    train, _ = wage
+    res = spmse_logit(train, train)
+    assert res["pmse"] == pytest.approx(0.0, abs=1e-12)
+    assert res["s_pmse"] == pytest.approx(0.0, abs=1e-6)
+    assert res["specks"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_logit_bootstrap_near_one_and_independent_large(wage):
+    train, _ = wage
+    boot = spmse_logit(train, bootstrap_copy(train, 2))
+    assert 0.5 < boot["s_pmse"] < 2.0
+    ind = spmse_logit(train, independent_columns(train, 2))
+    assert ind["s_pmse"] > 5
+    assert ind["converged"]
+
+
+def test_separated_cells_are_fitted_as_glm_limit():
+    # synthetic has a level the real data never has: those rows are perfectly separated (p -> 1)
+    real = load_csv(_csv(["a,x"] + [f"{'uv'[i % 2]},{i % 7}" for i in range(100)]))
+    syn = load_csv(_csv(["a,x"] + [f"{'uvw'[i % 3]},{i % 7}" for i in range(100)]))
+    res = spmse_logit(real, syn, interactions=False)
+    assert res["n_separated"] == 33
+    assert np.isfinite(res["s_pmse"])
+
+
+def test_constant_and_single_column_do_not_crash():
+    real = load_csv(_csv(["a,b"] + ["k,1"] * 30))
+    syn = load_csv(_csv(["a,b"] + ["k,1"] * 30))
+    res = spmse_logit(real, syn)
+    assert res["k"] == 1 and res["s_pmse"] is None
+    assert two_way_spmse(real, syn)["mean"] is None
+    one = load_csv(_csv(["a"] + ["x", "y", "z"] * 10))
+    res1 = spmse_logit(one, bootstrap_copy(one, 1))
+    assert res1["k"] == 3 and res1["interactions"] is False
+    assert two_way_spmse(one, one)["pairs"] == []
+    assert exact_copies(one, one)["share"] == 1.0
+
+
+# ---------------------------------------------------------------- exact copies
+
+def test_exact_copies_six_significant_digits_and_missing_tokens():
+    train = load_csv(_csv(["x,c", "1.0000001,a", "2.5,b", "NA,a", "3,"]))
+    syn = load_csv(_csv(["x,c", "1,a", "2.50001,b", "NA,a", ",a", "3,"]))
+    res = exact_copies(train, syn)
+    # 1 == 1.0000001 at 6 digits; 2.50001 != 2.5; NA == NA; '' != 'NA'; (3, '') equal
+    assert res["n_copies"] == 3
+    assert res["share"] == pytest.approx(3 / 5)
+    assert res["natural"] is None
+
+
+def test_copies_baselines(wage):
+    train, hold = wage
+    boot = exact_copies(train, bootstrap_copy(train, 1), hold)
+    assert boot["share"] == 1.0
+    assert boot["natural"] is not None and boot["natural"] < 0.2
+    ind = exact_copies(train, independent_columns(train, 1), hold)
+    assert ind["share"] < 0.2
+
+
+# ---------------------------------------------------------------- membership AUC
+
+def test_auc_delong_known_values():
+    r = auc_delong(np.array([3.0, 4, 5]), np.array([0.0, 1, 2]))
+    assert r["auc"] == 1.0
+    r = auc_delong(np.array([1.0, 1, 1]), np.array([1.0, 1]))
+    assert r["auc"] == 0.5
+    # one inversion out of 4 pairs, one tie: (0.75 counted) -> pairs: (2>1),(2 vs 2 tie),(0<1),(0<2)
+    r = auc_delong(np.array([2.0, 0]), np.array([1.0, 2]))
+    assert r["auc"] == pytest.approx((1 + 0.5 + 0 + 0) / 4)
+    assert r["ci_low"] <= r["auc"] <= r["ci_high"]
+
+
+def test_membership_baselines(wage):
+    train, hold = wage
+    boot = membership_auc(train, hold, bootstrap_copy(train, 4))
+    assert boot["auc"] > 0.65 and boot["ci_low"] > 0.55
+    assert boot["n_members"] == min(2000, train.n_rows) and boot["n_nonmembers"] == hold.n_rows
+    ind = membership_auc(train, hold, independent_columns(train, 4))
+    assert 0.42 < ind["auc"] < 0.58
+    assert ind["ci_low"] < 0.5 < ind["ci_high"] or abs(ind["auc"] - 0.5) < 0.05
+
+
+def test_gower_nearest_matches_brute_force(wage):
+    from py_engine.evaluation import gower
+
+    train, hold = wage
+    syn = independent_columns(train, 9).take(np.arange(700))
+    q = hold.take(np.arange(150))
+    space = gower.encode([q, syn], train.columns)
+    fast = gower.nearest(space, 0, 1)
+    qn, qc = space.part(0)
+    cn, cc = space.part(1)
+    d = np.minimum(np.abs(qn[:, None, :] - cn[None, :, :]), 1).sum(axis=2) + (qc[:, None, :] != cc[None, :, :]).sum(axis=2)
+    assert np.allclose(fast, d.min(axis=1) / space.m, atol=1e-6)
+    # a copy of a synthetic row has distance 0
+    space2 = gower.encode([syn.take(np.arange(5)), syn], train.columns)
+    assert np.all(gower.nearest(space2, 0, 1) == 0)
