@@ -13,6 +13,7 @@ import io
 import re
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .errors import EngineError
@@ -169,6 +170,17 @@ def _pandas_error(exc: Exception) -> EngineError:
     return EngineError("read.unreadable", detail=text[:200])
 
 
+def _strip(col: pd.Series) -> pd.Series:
+    """Whitespace around cells removed; computed on the distinct values only (a million cells of a
+    column hold far fewer distinct ones), and the column left untouched when none needs it."""
+    uniq = pd.unique(col.to_numpy(dtype=object))
+    stripped = pd.Series(uniq, dtype=object).str.strip().to_numpy(dtype=object)
+    changed = stripped != uniq
+    if not changed.any():
+        return col
+    return col.replace(dict(zip(uniq[changed], stripped[changed], strict=True)))
+
+
 def _column_names(first: list[str]) -> tuple[list[str], list[dict]]:
     names, warnings, seen = [], [], {}
     for i, raw in enumerate(first):
@@ -257,7 +269,7 @@ def read_table(
 
     frame = frame.fillna("")
     for col in frame.columns:
-        frame[col] = frame[col].str.strip()
+        frame[col] = _strip(frame[col])
     # drop columns that are empty everywhere and have no name (trailing delimiters)
     empty = [c for c in frame.columns if frame[c].iloc[0] == "" and (frame[c] == "").all()]
     frame = frame.drop(columns=empty)
@@ -281,9 +293,12 @@ def read_table(
     body = body.reset_index(drop=True)
     body.columns = names
     # rows that are empty in every cell (e.g. ";;;;")
-    nonblank = (body != "").any(axis=1)
-    if not nonblank.all():
-        body = body[nonblank].reset_index(drop=True)
+    first_empty = (body.iloc[:, 0] == "").to_numpy()
+    if first_empty.any():  # only rows whose first cell is empty can be blank everywhere
+        cand = np.flatnonzero(first_empty)
+        blank = cand[(body.iloc[cand] == "").all(axis=1).to_numpy()]
+        if len(blank):
+            body = body.drop(index=body.index[blank]).reset_index(drop=True)
     if len(body) == 0:
         raise EngineError("read.no_rows", columns=len(names))
     if body.shape[1] == 1:
