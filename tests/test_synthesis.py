@@ -281,3 +281,12 @@ def test_every_note_and_error_code_has_strings_in_both_languages():
         wanted = {f"notes.{c}" for c in notes} | {f"errors.{c}" for c in errors} | {"progress.column"}
         missing = sorted(wanted - set(strings))
         assert not missing, (lang, missing)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_progress_per_column_for_every_method(wage, method):
+    steps = []
+    syn(wage, {"method": method, "seed": 1}, progress=steps.append)
+    synth = [s for s in steps if s.stage == "synthesise"]
+    assert sorted(s.params["column"] for s in synth) == sorted(wage.columns)
+    assert all(s.key.startswith("progress.") for s in steps)

@@ -151,8 +151,11 @@ def copula_steps(encs: dict[str, Encoded], order: list[str], n_out: int, rng: np
     margs: dict[str, Marginal] = {}
     numeric = [name for name in order if encs[name].is_number]
     cats = [name for name in order if not encs[name].is_number]
+    fitted = 0
     for name in numeric:
         margs[name] = Marginal(encs[name], rng)
+        fitted += 1
+        yield Step("fit", fitted, p, "progress.fit_column", {"column": name})
     score, own = _common_score(margs, numeric, cats, encs, n, rng)
     for name in cats:
         e = encs[name]
@@ -161,6 +164,8 @@ def copula_steps(encs: dict[str, Encoded], order: list[str], n_out: int, rng: np
         else:
             lev = np.lexsort((np.arange(e.n_levels), -bincount(e.codes, minlength=e.n_levels)))
         margs[name] = Marginal(e, rng, lev)
+        fitted += 1
+        yield Step("fit", fitted, p, "progress.fit_column", {"column": name})
     # 2. correlation of the normal scores (rounded)
     Z = np.column_stack([margs[name].z for name in order])
     att = [margs[name].attenuation(rng) for name in order]
