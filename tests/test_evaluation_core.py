@@ -209,3 +209,14 @@ def test_gower_nearest_matches_brute_force(wage):
     # a copy of a synthetic row has distance 0
     space2 = gower.encode([syn.take(np.arange(5)), syn], train.columns)
     assert np.all(gower.nearest(space2, 0, 1) == 0)
+
+
+def test_wide_table_falls_back_to_main_effects():
+    rng = np.random.default_rng(1)
+    header = ",".join(f"c{j}" for j in range(30))
+    rows = [header] + [",".join(f"v{rng.integers(0, 10)}" for _ in range(30)) for _ in range(300)]
+    real = load_csv(_csv(rows))
+    res = spmse_logit(real, independent_columns(real, 1))
+    assert res["interactions"] is False and res["note"] == "too_many_columns"
+    assert res["k"] == 1 + 30 * 9
+    assert res["s_pmse"] is not None

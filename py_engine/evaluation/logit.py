@@ -263,7 +263,7 @@ def fit_propensity(x: sp.csc_matrix, scale: np.ndarray, r: np.ndarray, y: np.nda
         return 0.5 * (1 + np.tanh(0.5 * eta))  # the logistic function, without overflow
 
     def eta_of(beta):
-        u = la.solve_triangular(r, beta, lower=False)
+        u = la.solve_triangular(r, beta, lower=False, check_finite=False)
         return sq * (a @ u)
 
     def fun(beta):
@@ -271,7 +271,7 @@ def fit_propensity(x: sp.csc_matrix, scale: np.ndarray, r: np.ndarray, y: np.nda
         p = prob(eta)
         cache["beta"], cache["p"] = beta.copy(), p
         f = np.logaddexp(0, eta).sum() - yf @ eta
-        g = la.solve_triangular(r, at @ (p - yf), lower=False, trans="T") / sq
+        g = la.solve_triangular(r, at @ (p - yf), lower=False, trans="T", check_finite=False) / sq
         return f / n, g
 
     trace: list[float] = []

@@ -207,7 +207,8 @@ def spmse_cart(real: Dataset, synthetic: Dataset, *, permutations: int = CART_PE
     On large tables the permuted trees often do not split at all (synthpop's "nnosplits"): then
     E0 = 0, S_pMSE is undefined (None, note "null_no_splits") and the permutation p-value
     (1 + #{null pMSE >= pMSE}) / (permutations + 1) is the figure to read; pMSE = 0 (note "no_split")
-    means the tree found no difference at all.
+    means the tree found no difference at all; the permutations are then skipped (p-value 1,
+    "permutations": 0).
     """
     cols = columns or common_columns(real, synthetic)
     x, cat_codes = _cart_features([real, synthetic], cols)
@@ -217,20 +218,23 @@ def spmse_cart(real: Dataset, synthetic: Dataset, *, permutations: int = CART_PE
     out = pmse_stats(p, t, None)
     c = out["c"]
     null = []
-    for _ in range(permutations):
-        tp = rng.permutation(t)
-        pp, _ = _cart_pmse(x, cat_codes, tp, int(rng.integers(2**31)))
-        null.append(float(np.mean((pp - c) ** 2)))
+    if out["pmse"] > 1e-12:
+        # with pMSE = 0 the tree found nothing to tell the rows apart: the permutation test has
+        # p-value 1 whatever the null, so the (costly) permuted fits are skipped
+        for _ in range(permutations):
+            tp = rng.permutation(t)
+            pp, _ = _cart_pmse(x, cat_codes, tp, int(rng.integers(2**31)))
+            null.append(float(np.mean((pp - c) ** 2)))
     e0 = (1 - c) * float(np.mean(null)) if null else None
     no_split = int(sum(v < 1e-8 for v in null))
     note = None
-    if out["pmse"] < 1e-12:
+    if out["pmse"] <= 1e-12:
         note = "no_split"  # the tree found nothing to tell real and synthetic rows apart
-    elif null and not e0:
+    elif not e0:
         note = "null_no_splits"  # no permuted tree split: S_pMSE undefined, the p-value says it all
     # permutation test: how often random labels give a pMSE at least as large as the real one
-    p_value = (1 + sum(v >= out["pmse"] for v in null)) / (len(null) + 1) if null else None
-    out.update({"model": "cart", "leaves": leaves, "permutations": permutations,
+    p_value = (1 + sum(v >= out["pmse"] for v in null)) / (len(null) + 1) if null else 1.0
+    out.update({"model": "cart", "leaves": leaves, "permutations": len(null),
                 "null_pmse": null, "expected_pmse": e0,
                 "s_pmse": out["pmse"] / e0 if e0 else None,
                 "no_split_permutations": no_split, "p_value": p_value, "note": note})
