@@ -77,14 +77,16 @@ def spmse_logit(real: Dataset, synthetic: Dataset, *, interactions: bool = True,
             use_inter, note = False, "too_many_columns"
     bl = logit.blocks(vs, n, use_inter)
     g = logit.gram(bl)
+    n_cols = int(g.shape[0])
     sel, scale, r = logit.independent_columns(g)
+    del g  # up to p x p doubles (130 MB for Adult's two-way design): free it before the fit
     k = len(sel)
     fixed = logit.separated_rows(vs, t, use_inter)
     x = logit.design(bl, n)[:, sel]
     p, info = logit.fit_propensity(x, scale, r, t, fixed=fixed)
     out = pmse_stats(p, t, k)
     grouped = {v.name: v.grouped for v in vs if v.grouped}
-    out.update({"k": k, "model": "logit", "interactions": use_inter, "n_columns": int(g.shape[0]),
+    out.update({"k": k, "model": "logit", "interactions": use_inter, "n_columns": n_cols,
                 "n_separated": int(np.sum(~np.isnan(fixed))), "grouped_levels": grouped, "note": note,
                 **info})
     return out
