@@ -302,3 +302,28 @@ def test_every_code_has_both_languages(boot_report, indep_report, wage):
     for lang in ("en", "nl"):
         missing = sorted(k for k in keys if k not in strings(lang))
         assert missing == [], (lang, missing)
+
+
+def test_worker_entry_point_evaluate(real_data):
+    """browser.evaluate (the worker's entry point) runs the evaluation on the session's data."""
+    import asyncio
+
+    from py_engine import browser
+
+    browser.clear()
+    out = json.loads(browser.inspect((real_data / "wage.csv").read_bytes(), "wage.csv", "{}"))
+    assert "ok" in out
+    syn = json.loads(asyncio.run(browser.synthesise(json.dumps({"method": "cart", "seed": 3, "holdout": 0.2}))))
+    assert "ok" in syn, syn
+    steps = []
+    rep = json.loads(asyncio.run(browser.evaluate(json.dumps({"lang": "nl", "target": "jobclass"}),
+                                                  steps.append)))
+    assert "ok" in rep, rep
+    rep = rep["ok"]
+    assert rep["context"]["file_name"] == "wage.csv" and rep["context"]["seed"] == 3
+    assert rep["data"]["n_holdout"] == 600 and rep["not_computed"] == []
+    assert rep["options"]["target"] == "jobclass"
+    assert len(steps) == 14 and json.loads(steps[-1])["key"] == "metrics.progress.membership"
+    bad = json.loads(asyncio.run(browser.evaluate(json.dumps({"target": "nope"}))))
+    assert bad["error"]["code"] == "evaluate.unknown_column" and bad["error"]["kind"] == "settings"
+    browser.clear()

@@ -188,8 +188,11 @@ def independent_columns(g: np.ndarray, tol: float = RANK_TOL) -> tuple[np.ndarra
     if used.size == 0:
         return used, np.zeros(0), np.zeros((0, 0))
     s = 1 / np.sqrt(d[used])
-    gs = g[np.ix_(used, used)] * s[:, None] * s[None, :]
-    c, piv, rank, info = la.lapack.dpstrf(gs, lower=0, tol=tol)
+    gs = g[np.ix_(used, used)]
+    gs *= s[:, None]
+    gs *= s[None, :]
+    c, piv, rank, info = la.lapack.dpstrf(gs, lower=0, tol=tol, overwrite_a=1)
+    del gs
     if info < 0:
         raise RuntimeError(f"dpstrf failed: {info}")
     sel = piv[:rank] - 1
@@ -263,7 +266,7 @@ def fit_propensity(x: sp.csc_matrix, scale: np.ndarray, r: np.ndarray, y: np.nda
         return 0.5 * (1 + np.tanh(0.5 * eta))  # the logistic function, without overflow
 
     def eta_of(beta):
-        u = la.solve_triangular(r, beta, lower=False)
+        u = la.solve_triangular(r, beta, lower=False, check_finite=False)
         return sq * (a @ u)
 
     def fun(beta):
@@ -271,7 +274,7 @@ def fit_propensity(x: sp.csc_matrix, scale: np.ndarray, r: np.ndarray, y: np.nda
         p = prob(eta)
         cache["beta"], cache["p"] = beta.copy(), p
         f = np.logaddexp(0, eta).sum() - yf @ eta
-        g = la.solve_triangular(r, at @ (p - yf), lower=False, trans="T") / sq
+        g = la.solve_triangular(r, at @ (p - yf), lower=False, trans="T", check_finite=False) / sq
         return f / n, g
 
     trace: list[float] = []

@@ -24,7 +24,7 @@ from .encoding import MAX_LEVELS, common_columns, factor
 
 # Interactions are skipped (with a note) when the design would have more columns than this, or its
 # Gram matrix would cost more than MAX_GRAM_WORK row-block-pair operations (n x blocks^2 / 2).
-MAX_DESIGN_COLUMNS = 6000
+MAX_DESIGN_COLUMNS = 4500
 MAX_GRAM_WORK = 1.5e9
 
 
@@ -59,7 +59,7 @@ def spmse_logit(real: Dataset, synthetic: Dataset, *, interactions: bool = True,
     `interactions` all two-way products (maxorder = 1). k = rank of the design (glm's non-NA
     coefficients). Categoricals with more than `max_levels` levels keep the most frequent
     max_levels - 1 and group the rest as "other" (synthpop stops at 60 levels and advises grouping);
-    a design too large to fit in reasonable time (> MAX_DESIGN_COLUMNS columns) is fitted with main
+    a design too large to fit in reasonable time (> MAX_DESIGN_COLUMNS = 4,500 columns; the pivoted Cholesky costs p^3/3) is fitted with main
     effects only, and the result says so ("interactions": false, "note").
 
     Returns {"pmse", "s_pmse", "k", "c", "n", "specks", "expected_pmse", "model", "interactions",
@@ -77,14 +77,16 @@ def spmse_logit(real: Dataset, synthetic: Dataset, *, interactions: bool = True,
             use_inter, note = False, "too_many_columns"
     bl = logit.blocks(vs, n, use_inter)
     g = logit.gram(bl)
+    n_cols = int(g.shape[0])
     sel, scale, r = logit.independent_columns(g)
+    del g  # up to p x p doubles (130 MB for Adult's two-way design): free it before the fit
     k = len(sel)
     fixed = logit.separated_rows(vs, t, use_inter)
     x = logit.design(bl, n)[:, sel]
     p, info = logit.fit_propensity(x, scale, r, t, fixed=fixed)
     out = pmse_stats(p, t, k)
     grouped = {v.name: v.grouped for v in vs if v.grouped}
-    out.update({"k": k, "model": "logit", "interactions": use_inter, "n_columns": int(g.shape[0]),
+    out.update({"k": k, "model": "logit", "interactions": use_inter, "n_columns": n_cols,
                 "n_separated": int(np.sum(~np.isnan(fixed))), "grouped_levels": grouped, "note": note,
                 **info})
     return out
@@ -207,7 +209,8 @@ def spmse_cart(real: Dataset, synthetic: Dataset, *, permutations: int = CART_PE
     On large tables the permuted trees often do not split at all (synthpop's "nnosplits"): then
     E0 = 0, S_pMSE is undefined (None, note "null_no_splits") and the permutation p-value
     (1 + #{null pMSE >= pMSE}) / (permutations + 1) is the figure to read; pMSE = 0 (note "no_split")
-    means the tree found no difference at all.
+    means the tree found no difference at all; the permutations are then skipped (p-value 1,
+    "permutations": 0).
     """
     cols = columns or common_columns(real, synthetic)
     x, cat_codes = _cart_features([real, synthetic], cols)
@@ -217,20 +220,23 @@ def spmse_cart(real: Dataset, synthetic: Dataset, *, permutations: int = CART_PE
     out = pmse_stats(p, t, None)
     c = out["c"]
     null = []
-    for _ in range(permutations):
-        tp = rng.permutation(t)
-        pp, _ = _cart_pmse(x, cat_codes, tp, int(rng.integers(2**31)))
-        null.append(float(np.mean((pp - c) ** 2)))
+    if out["pmse"] > 1e-12:
+        # with pMSE = 0 the tree found nothing to tell the rows apart: the permutation test has
+        # p-value 1 whatever the null, so the (costly) permuted fits are skipped
+        for _ in range(permutations):
+            tp = rng.permutation(t)
+            pp, _ = _cart_pmse(x, cat_codes, tp, int(rng.integers(2**31)))
+            null.append(float(np.mean((pp - c) ** 2)))
     e0 = (1 - c) * float(np.mean(null)) if null else None
     no_split = int(sum(v < 1e-8 for v in null))
     note = None
-    if out["pmse"] < 1e-12:
+    if out["pmse"] <= 1e-12:
         note = "no_split"  # the tree found nothing to tell real and synthetic rows apart
-    elif null and not e0:
+    elif not e0:
         note = "null_no_splits"  # no permuted tree split: S_pMSE undefined, the p-value says it all
     # permutation test: how often random labels give a pMSE at least as large as the real one
-    p_value = (1 + sum(v >= out["pmse"] for v in null)) / (len(null) + 1) if null else None
-    out.update({"model": "cart", "leaves": leaves, "permutations": permutations,
+    p_value = (1 + sum(v >= out["pmse"] for v in null)) / (len(null) + 1) if null else 1.0
+    out.update({"model": "cart", "leaves": leaves, "permutations": len(null),
                 "null_pmse": null, "expected_pmse": e0,
                 "s_pmse": out["pmse"] / e0 if e0 else None,
                 "no_split_permutations": no_split, "p_value": p_value, "note": note})
