@@ -160,7 +160,8 @@ def main_grid(tables, seeds, command, minbuckets, smoothings, replicated) -> Non
         for rr in replicated:
             for mb in minbuckets:
                 for sm in smoothings:
-                    settings = {"method": "cart", "minbucket": mb, "smoothing": sm, "remove_replicated": rr}
+                    settings = {"method": "cart", "minbucket": None if mb == "auto" else int(mb), "smoothing": sm,
+                                "remove_replicated": rr}
                     runs = [run_one(data, settings, seed) for seed in seeds]
                     s = summarise(runs)
                     rows.append({"table": t, "minbucket": mb, "smoothing": sm, "remove_replicated": rr,
@@ -194,7 +195,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--methods", default="cart,gc")
     ap.add_argument("--grid", action="store_true", help="CART over minbucket x smoothing")
-    ap.add_argument("--minbuckets", default="5,10,20,40")
+    ap.add_argument("--minbuckets", default="auto,5,10,20,50", help="'auto': the engine's default rule")
     ap.add_argument("--smoothings", default="none,density")
     ap.add_argument("--replicated", default="remove,keep", help="remove_replicated values in the grid")
     args = ap.parse_args(argv)
@@ -202,7 +203,7 @@ def main(argv=None) -> int:
     tables = args.tables.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.grid:
-        main_grid(tables, seeds, command, [int(m) for m in args.minbuckets.split(",")], args.smoothings.split(","),
+        main_grid(tables, seeds, command, [m if m == "auto" else int(m) for m in args.minbuckets.split(",")], args.smoothings.split(","),
                   [r == "remove" for r in args.replicated.split(",")])
     else:
         main_quality(tables, seeds, args.methods.split(","), command)

@@ -139,18 +139,23 @@ def inspect(data, name: str | None, options_json: str) -> str:
     """Read a file (bytes) or, with data None, re-detect the held one with new overrides."""
     options = json.loads(options_json or "{}")
     content = _to_bytes(data)
+    overrides = options.get("overrides") or {}
     if content is not None:
-        _drop_results()
-        _S.raw = None
-        _S.schema = None
+        # Read the new file completely before touching the session: a file that cannot be read
+        # leaves the table the user already has (and anything made from it) as it was.
         raw = read_table(content, name or "data.csv", encoding=options.get("encoding") or None,
                          delimiter=options.get("delimiter") or None, decimal=options.get("decimal") or None,
                          max_bytes=options.get("max_bytes", MAX_BYTES))
         del content
-        _S.raw, _S.name = raw, name or "data.csv"
+        if options.get("drop_unknown_overrides"):
+            # the file read in another format: the user's column choices apply where the columns exist
+            overrides = {k: v for k, v in overrides.items() if k in raw.frame.columns}
+        schema = infer_schema(raw, overrides)
+        _drop_results()
+        _S.raw, _S.name, _S.schema, _S.overrides = raw, name or "data.csv", schema, overrides
+        return _ok(_summary())
     if _S.raw is None:
         raise EngineError("no_data", kind="settings")
-    overrides = options.get("overrides") or {}
     _S.schema = infer_schema(_S.raw, overrides)
     _S.overrides = overrides
     _drop_results()

@@ -201,12 +201,14 @@ def read_table(
     data = bytes(data)
     n_bytes = len(data)
     if max_bytes is not None and n_bytes > max_bytes:
-        raise EngineError("read.too_large", size_mb=round(n_bytes / 1e6), limit_mb=round(max_bytes / 1e6))
+        # MB as the page states the limit (300 MB = 300 * 2**20 bytes)
+        raise EngineError("read.too_large", size_mb=round(n_bytes / 2**20), limit_mb=round(max_bytes / 2**20))
     if not data.strip():
         raise EngineError("read.empty_file")
     kind = _magic_kind(data[:4096])
     if kind:
         raise EngineError("read.not_csv_" + kind)
+    guessed = encoding is None
     if encoding is None:
         encoding = detect_encoding(data)
     elif encoding not in ENCODINGS:
@@ -263,6 +265,10 @@ def read_table(
         raise EngineError("read.empty_file")
 
     warnings: list[dict] = []
+    if guessed and encoding in ("cp1252", "latin-1"):
+        # a guess between single-byte encodings: say so, so the user checks the accented letters
+        name = {"cp1252": "Windows-1252", "latin-1": "Latin-1 (ISO 8859-1)"}[encoding]
+        warnings.append({"code": "read.not_utf8", "params": {"encoding": name}})
     first = [str(v) for v in frame.iloc[0].tolist()]
     if all(_NUMBER.match(v) for v in first if v) and any(first):
         names, w = _column_names([f"column_{i + 1}" for i in range(len(first))])

@@ -132,7 +132,8 @@ def count_decimals(strings: pd.Series | np.ndarray, decimal: str = ".") -> tuple
         return 0, 0
     if s.str.contains(r"[eE]", regex=True).any():
         return None, 0
-    digits = s.str.split(re.escape(decimal), n=1, regex=True).str[1].str.len().fillna(0)
+    # values without the decimal sign have 0 digits (when none has one, .str[1] is all NaN floats)
+    digits = s.str.split(re.escape(decimal), n=1, regex=True).str[1].fillna("").astype(str).str.len()
     return int(digits.max()), int(digits.min())
 
 

@@ -113,7 +113,7 @@ def test_broken_model_is_a_clear_error():
 
 def test_smoothing_makes_new_values_within_range_and_decimals():
     wage = load("wage.csv")
-    plain = syn(wage, {"seed": 3}).synthetic
+    plain = syn(wage, {"seed": 3, "smoothing": "none"}).synthetic
     smooth = syn(wage, {"seed": 3, "smoothing": "density"}).synthetic
     real_vals = set(wage.values["wage"].round(8))
     assert set(plain.values["wage"].round(8)) <= real_vals
@@ -181,6 +181,16 @@ def test_group_levels_keeps_the_most_common():
     assert g[3] == 0 and g[1] == 1 and g[0] == 2 and g[2] == 2
 
 
+def test_default_minbucket_grows_with_the_table(adult):
+    from py_engine.synthesis import auto_minbucket
+
+    assert auto_minbucket(300) == 5 and auto_minbucket(2400) == 12 and auto_minbucket(39074) == 77
+    res = syn(adult, {"seed": 1})
+    assert res.settings.minbucket == auto_minbucket(adult.n_rows)
+    assert any(n["code"] == "minbucket_auto" for n in res.notes)
+    assert syn(adult, {"seed": 1, "minbucket": 7}).settings.minbucket == 7
+
+
 def test_proper_synthesis_runs_and_differs(adult):
     a = syn(adult, {"seed": 1}).synthetic
     b = syn(adult, {"seed": 1, "proper": True}).synthetic
@@ -204,8 +214,8 @@ def test_replicated_unique_rows_left_out_beyond_the_natural_share():
 
     wage = load("wage.csv")
     real_text = pd.read_csv(io.BytesIO(to_csv_bytes(wage)), dtype=str, keep_default_na=False)
-    on = syn(wage, {"seed": 6})
-    off = syn(wage, {"seed": 6, "remove_replicated": False})
+    on = syn(wage, {"seed": 6, "minbucket": 5, "smoothing": "none"})  # synthpop's defaults
+    off = syn(wage, {"seed": 6, "minbucket": 5, "smoothing": "none", "remove_replicated": False})
     share_on, natural = _unique_replication(real_text, pd.read_csv(io.BytesIO(to_csv_bytes(on.synthetic)),
                                                                    dtype=str, keep_default_na=False))
     share_off, _ = _unique_replication(real_text, pd.read_csv(io.BytesIO(to_csv_bytes(off.synthetic)),

@@ -1,9 +1,17 @@
-// LocalSynth page: talks to the engine worker through engine.js (protocol: ../PROTOCOL.md).
+// LocalSynth page: four steps (data, settings, generate, result) over one worker (PROTOCOL.md).
+// Each step is a module with init(ctx) and render(); render() draws from `state` only, so a change
+// of language or a restarted worker redraws everything without losing what the user has.
 import { Engine } from "./engine.js";
+import { $, $$, h, keepFocus, setMessage } from "./dom.js";
 import { errorText, lang, pickLanguage, setLanguage, t, translatePage } from "./i18n.js";
+import { STEPS, resetData, state } from "./state.js";
+import * as intake from "./intake.js";
+import * as settings from "./settings.js";
+import * as generate from "./generate.js";
+import * as result from "./result.js";
+import * as help from "./help.js";
 
-const $ = (sel) => document.querySelector(sel);
-const state = { loadStep: null, summary: null, loadError: null };
+const modules = [intake, settings, generate, result, help];
 let engine;
 
 function showStatus() {
@@ -13,94 +21,118 @@ function showStatus() {
     el.textContent = errorText(state.loadError);
   } else if (state.loadStep && state.loadStep.stage === "ready") {
     el.dataset.state = "ready";
-    el.textContent = t("load.ready");
+    el.textContent = t("load.ready_long");
   } else {
     const p = state.loadStep || { step: 0, total: 5, key: "load.start" };
     el.dataset.state = "loading";
-    el.textContent = t("load.progress", { step: p.step, total: p.total, what: t(p.key, p.params) });
+    const text = t("load.progress", { step: p.step, total: p.total, what: t(p.key, p.params) });
+    el.textContent = state.restarting ? t("load.restarting", { progress: text }) : text;
   }
+  const v = state.versions;
+  $("#versions").textContent = v ? t("app.versions", { engine: v.engine, pyodide: v.pyodide, python: v.python }) : "";
 }
 
-function showMessage(text) {
-  const el = $("#data-message");
-  el.textContent = text || "";
-  el.hidden = !text;
+/** Which steps the user can go to now. */
+function available(step) {
+  if (state.run) return step === "generate";
+  if (step === "data") return true;
+  if (step === "settings") return Boolean(state.summary);
+  if (step === "result") return Boolean(state.result);
+  return false;
 }
 
-function renderSummary() {
-  const s = state.summary;
-  $("#data-summary").hidden = !s;
-  if (!s) return;
-  $("#data-shape").textContent = t("data.shape", {
-    rows: s.n_rows.toLocaleString(lang()),
-    columns: s.n_columns,
-    name: s.name,
-    delimiter: t("delimiter." + ({ ",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe" }[s.dialect.delimiter])),
-    encoding: s.dialect.encoding,
-  });
-  const body = $("#schema-table tbody");
-  body.replaceChildren();
-  for (const c of s.columns) {
-    const tr = document.createElement("tr");
-    tr.dataset.column = c.name;
-    const cells = [c.name, t("type." + c.type), String(c.missing_count), String(c.n_distinct), c.examples.join(", ")];
-    cells.forEach((text, i) => {
-      const cell = document.createElement(i === 0 ? "th" : "td");
-      if (i === 0) cell.scope = "row";
-      if (i === 1) cell.dataset.type = c.type;
-      cell.textContent = text;
-      tr.appendChild(cell);
-    });
-    body.appendChild(tr);
+function showSteps() {
+  for (const name of STEPS) $(`#step-${name}`).hidden = name !== state.step;
+  for (const b of $$("[data-goto]")) {
+    const name = b.dataset.goto;
+    b.disabled = !available(name) && name !== state.step;
+    if (name === state.step) b.setAttribute("aria-current", "step");
+    else b.removeAttribute("aria-current");
   }
+  $("#start-over").hidden = !state.summary;
+  if (state.notice) setMessage($("#notice"), t(state.notice.key, state.notice.params));
+  else setMessage($("#notice"), "");
 }
 
-async function loadFile(file) {
-  showMessage("");
-  try {
-    state.summary = await engine.inspect(file, { lang: lang() });
-  } catch (err) {
-    showMessage(errorText(err));
-    return;
-  }
-  renderSummary();
-}
-
-function wire() {
-  const input = $("#file-input");
-  input.addEventListener("change", () => {
-    if (input.files[0]) loadFile(input.files[0]);
-    input.value = "";
-  });
-  const drop = $("#drop");
-  drop.addEventListener("dragover", (e) => {
-    e.preventDefault();
-    drop.classList.add("over");
-  });
-  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-  drop.addEventListener("drop", (e) => {
-    e.preventDefault();
-    drop.classList.remove("over");
-    const file = e.dataTransfer.files[0];
-    if (file) loadFile(file);
-  });
-  for (const b of document.querySelectorAll("[data-lang]")) {
-    b.addEventListener("click", async () => {
-      await setLanguage(b.dataset.lang);
-      refresh();
-    });
+/** Show a step; move the focus to its heading when the user asked for it (screen readers follow). */
+function goTo(step, { focus = true } = {}) {
+  state.step = step;
+  showSteps();
+  for (const m of modules) if (m.onShow) m.onShow(step);
+  if (focus) {
+    const heading = $(`#h-${step}`);
+    if (heading) heading.focus();
+    window.scrollTo(0, 0);
   }
 }
 
 function refresh() {
-  translatePage();
-  for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang()));
+  keepFocus(() => {
+    translatePage();
+    document.title = t("app.title");
+    for (const b of $$("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang()));
+    showStatus();
+    showSteps();
+    for (const m of modules) m.render();
+  });
+}
+
+function notice(key, params) {
+  state.notice = key ? { key, params: params || {} } : null;
+  showSteps();
+}
+
+/** Drop the real data from the page and the worker, and go back to the start. */
+async function startOver() {
+  if (state.run) await generate.stop();
+  resetData();
+  engine.clear().catch(() => {});
+  notice("app.cleared");
+  refresh();
+  goTo("data");
+}
+
+function onRestart(reread) {
+  // The worker was replaced after a cancel that took too long: it reloads the runtime and is sent
+  // the held file again. The page keeps its state; the summary is refreshed when the file is back.
+  state.restarting = true;
+  state.loadStep = null;
+  document.body.dataset.ready = "false";
   showStatus();
-  renderSummary();
+  engine.loaded.then(() => {
+    state.restarting = false;
+    state.loadStep = { stage: "ready" };
+    document.body.dataset.ready = "true";
+    showStatus();
+  }, () => {});
+  if (reread) {
+    reread.then((summary) => {
+      if (state.summary && summary.name === state.summary.name) state.summary = summary;
+      refresh();
+    }, (err) => console.warn("re-reading the file after a restart failed", err));
+  }
+}
+
+function wire() {
+  for (const b of $$("[data-lang]")) {
+    b.addEventListener("click", async () => {
+      await setLanguage(b.dataset.lang);
+      const url = new URL(location.href);
+      url.searchParams.set("lang", lang());
+      history.replaceState(null, "", url);
+      refresh();
+    });
+  }
+  for (const b of $$("[data-goto]")) {
+    b.addEventListener("click", () => {
+      if (available(b.dataset.goto)) goTo(b.dataset.goto);
+    });
+  }
+  $("#start-over").addEventListener("click", startOver);
 }
 
 async function main() {
-  // Start the runtime first: it takes the longest.
+  // Start the runtime first: it takes the longest. The user can pick a file meanwhile.
   engine = new Engine({
     onLoadProgress: (p) => {
       state.loadStep = p;
@@ -110,16 +142,22 @@ async function main() {
       state.loadError = e;
       showStatus();
     },
+    onRestart,
   });
   window.localsynth = { engine, state }; // for tests and the curious
   await setLanguage(pickLanguage());
   if (location.protocol === "file:") $("#file-protocol").hidden = false;
+  const ctx = { engine, state, refresh, goTo, notice, startOver, h };
+  for (const m of modules) m.init(ctx);
   wire();
   refresh();
+  goTo("data", { focus: false });
+  document.documentElement.classList.remove("js-pending");
   engine.loaded.then((info) => {
     state.versions = info.versions;
-    state.timings = info.timings;
+    state.timings = { ...info.timings, page_ready: performance.now() }; // benchmarks/startup.py (main)
     document.body.dataset.ready = "true";
+    showStatus();
   }, () => {});
 }
 

@@ -1,6 +1,9 @@
 // The page's side of the worker protocol (../PROTOCOL.md): requests as Promises, progress as callbacks.
 
 const CANCEL_GRACE_MS = 1000;
+/** The largest file the page reads; the same as py_engine/browser.py MAX_BYTES (a test checks). */
+export const MAX_FILE_BYTES = 300 * 1024 * 1024;
+export const MAX_FILE_MB = 300; // MAX_FILE_BYTES in MiB, as the page states it
 
 export class Engine {
   constructor({ onLoadProgress, onLoadError, onRestart } = {}) {
@@ -61,12 +64,16 @@ export class Engine {
    */
   async inspect(file, options) {
     if (file) {
-      this.heldFile = { name: file.name, blob: file, options };
       const bytes = await file.arrayBuffer();
-      return this.request("inspect", { file: { name: file.name, bytes }, options }, { transfer: [bytes] });
+      const summary = await this.request("inspect", { file: { name: file.name, bytes }, options },
+                                         { transfer: [bytes] });
+      // held only once read: a file that fails leaves the one the user had (PROTOCOL.md)
+      this.heldFile = { name: file.name, blob: file, options };
+      return summary;
     }
+    const summary = await this.request("inspect", { options });
     if (this.heldFile) this.heldFile.options = options;
-    return this.request("inspect", { options });
+    return summary;
   }
 
   synthesise(settings, onProgress) {

@@ -1,0 +1,77 @@
+// Step 4, the result: synthetic rows beside real rows, and the downloads (made in the worker).
+import { $, $$, fillTable, fmtBytes, fmtInt, fmtNumber, saveBytes, setMessage } from "./dom.js";
+import { errorText, lang, t } from "./i18n.js";
+import { state } from "./state.js";
+
+const DELIMITER_KEYS = { ",": "delimiter.comma", ";": "delimiter.semicolon", "\t": "delimiter.tab", "|": "delimiter.pipe" };
+const PREVIEW_ROWS = 10;
+let ctx;
+
+export function init(c) {
+  ctx = c;
+  for (const b of $$("[data-export]")) b.addEventListener("click", () => download(b.dataset.export));
+  $("#again").addEventListener("click", () => ctx.goTo("settings"));
+  $("#new-file").addEventListener("click", () => ctx.startOver());
+}
+
+async function download(format) {
+  if (state.downloading) return;
+  state.downloading = format;
+  state.downloaded = state.downloadError = null;
+  render();
+  try {
+    const file = await ctx.engine.export(format, lang());
+    saveBytes(file.name, file.mime, file.bytes);
+    state.downloaded = { name: file.name, size: file.bytes.byteLength };
+  } catch (err) {
+    state.downloadError = err.info || err;
+  } finally {
+    state.downloading = null;
+  }
+  render();
+}
+
+/** A note from the engine ({code, params}): keys under notes., or a full key. */
+export function noteText(n) {
+  const params = { ...(n.params || {}), ...(n.column ? { column: n.column } : {}) };
+  const text = t("notes." + n.code, params);
+  return text === "notes." + n.code ? t(n.code, params) : text;
+}
+
+export function render() {
+  const r = state.result;
+  if (!r) return;
+  const methodName = t("method." + r.method);
+  $("#result-summary").textContent = t("result.summary", {
+    rows: fmtInt(r.n_rows), columns: fmtInt(r.columns.length), method: methodName, seed: r.seed,
+    seconds: fmtNumber((r.elapsed_ms ?? 0) / 1000, 1),
+  });
+  $("#result-holdout").textContent = r.holdout_rows
+    ? t("result.holdout", { train: fmtInt(r.train_rows), holdout: fmtInt(r.holdout_rows) })
+    : t("result.no_holdout", { train: fmtInt(r.train_rows ?? r.n_real) });
+  const notes = r.notes || [];
+  $("#result-notes-box").hidden = notes.length === 0;
+  $("#result-notes-summary").textContent = t("result.notes", { count: fmtInt(notes.length) });
+  $("#result-notes").replaceChildren(...notes.map((n) => {
+    const li = document.createElement("li");
+    li.textContent = noteText(n);
+    return li;
+  }));
+  const d = (state.summary && state.summary.dialect) || { delimiter: ",", decimal: "." };
+  $("#dl-csv").textContent = t("result.csv", {
+    delimiter: t(DELIMITER_KEYS[d.delimiter] || "delimiter.comma"),
+    decimal: t(d.decimal === "," ? "decimal.comma_name" : "decimal.point_name"),
+  });
+  for (const b of $$("[data-export]")) b.disabled = Boolean(state.downloading);
+  let status = "";
+  if (state.downloading) status = t("result.preparing");
+  else if (state.downloaded) status = t("result.saved", { name: state.downloaded.name, size: fmtBytes(state.downloaded.size) });
+  $("#download-status").textContent = status;
+  setMessage($("#download-message"), state.downloadError ? errorText(state.downloadError) : "");
+  const syn = r.preview;
+  const real = r.real_preview;
+  $("#h-syn-rows").textContent = t("result.synthetic_rows", { n: Math.min(PREVIEW_ROWS, syn.rows.length) });
+  fillTable($("#syn-preview"), syn.columns, syn.rows.slice(0, PREVIEW_ROWS));
+  $("#h-real-rows").textContent = t("result.real_rows", { n: Math.min(PREVIEW_ROWS, real ? real.rows.length : 0) });
+  if (real) fillTable($("#real-preview"), real.columns, real.rows.slice(0, PREVIEW_ROWS));
+}

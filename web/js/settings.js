@@ -1,0 +1,248 @@
+// Step 2, the settings: method, rows, seed, missing values, holdout, and CART's advanced options.
+import { $, $$, fmtInt, h, setMessage } from "./dom.js";
+import { errorText, t } from "./i18n.js";
+import { HOLDOUT_FRACTION, HOLDOUT_MAX_ROWS, includedColumns, randomSeed, state } from "./state.js";
+import * as generate from "./generate.js";
+
+const MAX_PREDICTOR_LEVELS = 60; // py_engine SynthSettings.max_predictor_levels
+const SMALL_DATA_ROWS = 200;
+const WIDE_DATA_COLUMNS = 40;
+const FIELDS = {
+  n_rows: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.rows_invalid" },
+  seed: { min: 0, max: 2 ** 32 - 1, error: "settings.seed_invalid" },
+  minbucket: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.minbucket_invalid", optional: true },
+};
+
+/** The rows the model is fitted on (without the holdout), as py_engine/holdout.py splits them. */
+function fittedRows() {
+  const n = state.summary ? state.summary.n_rows : 0;
+  if (!state.settings.holdout) return n;
+  const k = Math.min(Math.round(n * HOLDOUT_FRACTION), HOLDOUT_MAX_ROWS);
+  return k >= 1 && n - k >= 2 ? n - k : n;
+}
+
+/** py_engine.synthesis.auto_minbucket: max(5, round(n^(2/3) / 15)). */
+function autoMinbucket(n) {
+  return Math.max(5, Math.round(n ** (2 / 3) / 15));
+}
+let ctx;
+let errors = {}; // field -> error key, shown once the user left the field or pressed Generate
+
+export function init(c) {
+  ctx = c;
+  for (const r of $$("input[name=method]")) r.addEventListener("change", () => set("method", r.value));
+  for (const r of $$("input[name=missing]")) r.addEventListener("change", () => set("missing", r.value));
+  $("#holdout").addEventListener("change", (e) => set("holdout", e.target.checked));
+  $("#proper").addEventListener("change", (e) => set("proper", e.target.checked));
+  $("#smoothing").addEventListener("change", (e) => set("smoothing", e.target.value));
+  for (const [id, field] of [["#n-rows", "n_rows"], ["#seed", "seed"], ["#minbucket", "minbucket"]]) {
+    const input = $(id);
+    input.addEventListener("input", () => {
+      state.settings[field] = input.value;
+      if (errors[field] && validate(field)) render();
+    });
+    input.addEventListener("change", () => {
+      validate(field);
+      render();
+    });
+  }
+  $("#new-seed").addEventListener("click", () => {
+    state.settings.seed = String(randomSeed());
+    delete errors.seed;
+    render();
+  });
+  $("#visit-list").addEventListener("click", onVisitClick);
+  $("#visit-reset").addEventListener("click", () => {
+    state.settings.visit_sequence = null;
+    render();
+  });
+  $("#back-to-data").addEventListener("click", () => ctx.goTo("data"));
+  $("#generate").addEventListener("click", start);
+}
+
+function set(key, value) {
+  state.settings[key] = value;
+  render();
+}
+
+/** New data arrived: rows as many as the input, a fresh seed (kept when only the format changed). */
+export function onNewData({ keepSeed = false } = {}) {
+  const s = state.settings;
+  s.n_rows = String(state.summary.n_rows);
+  if (!keepSeed || s.seed === null || s.seed === "") s.seed = String(randomSeed());
+  s.visit_sequence = null;
+  state.settingsError = null;
+  errors = {};
+}
+
+/** Columns were included or excluded: keep the user's visit order for those still included. */
+export function onColumnsChanged() {
+  const s = state.settings;
+  if (!s.visit_sequence) return;
+  const names = defaultVisitOrder();
+  const kept = s.visit_sequence.filter((n) => names.includes(n));
+  s.visit_sequence = kept.concat(names.filter((n) => !kept.includes(n)));
+}
+
+/** The engine's default: table order, categoricals of many levels last (resolve_visit_sequence). */
+function defaultVisitOrder() {
+  const many = (c) => c.type === "categorical" && c.n_distinct > MAX_PREDICTOR_LEVELS;
+  const cols = includedColumns().filter((c) => c.type !== "identifier");
+  return cols.filter((c) => !many(c)).concat(cols.filter(many)).map((c) => c.name);
+}
+
+function visitOrder() {
+  return state.settings.visit_sequence || defaultVisitOrder();
+}
+
+function onVisitClick(e) {
+  const b = e.target.closest("button[data-move]");
+  if (!b) return;
+  const order = visitOrder().slice();
+  const i = order.indexOf(b.dataset.column);
+  const j = i + (b.dataset.move === "up" ? -1 : 1);
+  if (i < 0 || j < 0 || j >= order.length) return;
+  [order[i], order[j]] = [order[j], order[i]];
+  state.settings.visit_sequence = order;
+  const key = b.dataset.key;
+  render();
+  // keep the focus on the moved column's button; at the top or bottom, on its other button
+  let again = document.querySelector(`[data-key="${CSS.escape(key)}"]`);
+  if (again && again.disabled) again = again.parentElement.querySelector("button:not([disabled])");
+  if (again) again.focus();
+}
+
+/** A whole number typed with or without thousands separators and spaces. */
+function parseWhole(text) {
+  const s = String(text ?? "").replace(/[\s.,_'’]/g, "");
+  return /^\d+$/.test(s) ? Number(s) : NaN;
+}
+
+function validate(field) {
+  const spec = FIELDS[field];
+  if (spec.optional && String(state.settings[field] ?? "").trim() === "") {
+    delete errors[field];
+    return true;
+  }
+  const v = parseWhole(state.settings[field]);
+  if (!Number.isSafeInteger(v) || v < spec.min || v > spec.max) errors[field] = spec.error;
+  else delete errors[field];
+  return !errors[field];
+}
+
+/** The settings as the worker takes them (PROTOCOL.md `synthesise`), or null if a field is wrong. */
+export function payload() {
+  const s = state.settings;
+  const fields = s.method === "cart" ? ["n_rows", "seed", "minbucket"] : ["n_rows", "seed"];
+  const ok = fields.map(validate).every(Boolean);
+  if (!ok) return null;
+  const out = {
+    method: s.method,
+    n_rows: parseWhole(s.n_rows),
+    seed: parseWhole(s.seed),
+    missing: s.missing,
+    holdout: s.holdout ? HOLDOUT_FRACTION : 0,
+  };
+  if (s.method === "cart") {
+    if (String(s.minbucket ?? "").trim() !== "") out.minbucket = parseWhole(s.minbucket); // else automatic
+    out.smoothing = s.smoothing;
+    out.proper = Boolean(s.proper);
+    if (s.visit_sequence) out.visit_sequence = s.visit_sequence.slice();
+  }
+  return out;
+}
+
+function start() {
+  const p = payload();
+  render();
+  if (!p) {
+    state.settingsError = { local: true }; // shown as settings.invalid
+    render();
+    const first = $(".field [aria-invalid=true]");
+    if (first) first.focus();
+    return;
+  }
+  state.settingsError = null;
+  generate.run(p);
+}
+
+/** Hints when the data suggests another method than the one chosen. */
+function hints() {
+  const s = state.summary;
+  if (!s) return [];
+  const cols = includedColumns();
+  const out = [];
+  const method = state.settings.method;
+  const many = cols.filter((c) => c.type === "categorical" && c.n_distinct > MAX_PREDICTOR_LEVELS);
+  if (many.length && method !== "marginal") {
+    out.push(t(method === "cart" ? "hint.many_levels_cart" : "hint.many_levels_gc", {
+      columns: many.slice(0, 3).map((c) => `${c.name} (${fmtInt(c.n_distinct)})`).join(", "),
+      max: MAX_PREDICTOR_LEVELS,
+    }));
+  }
+  if (s.n_rows < SMALL_DATA_ROWS && method !== "marginal") out.push(t("hint.small", { rows: fmtInt(s.n_rows) }));
+  if (cols.length > WIDE_DATA_COLUMNS && method === "cart") out.push(t("hint.wide", { columns: fmtInt(cols.length) }));
+  const numbers = cols.filter((c) => c.type === "numeric" || c.type === "integer").length;
+  if (method === "cart" && cols.length >= 4 && numbers / cols.length >= 0.75 && s.n_rows >= 50000) {
+    out.push(t("hint.numeric_large", { rows: fmtInt(s.n_rows) }));
+  }
+  if (method === "marginal" && cols.length > 1) out.push(t("hint.marginal"));
+  return out;
+}
+
+function showField(field, id) {
+  const input = $(id);
+  const value = state.settings[field] ?? "";
+  if (input.value !== String(value)) input.value = value;
+  const err = errors[field];
+  input.setAttribute("aria-invalid", err ? "true" : "false");
+  setMessage($(`${id}-error`), err ? t(err) : "");
+}
+
+function renderVisit() {
+  const order = visitOrder();
+  const list = $("#visit-list");
+  list.replaceChildren(...order.map((name, i) => h("li", {},
+    h("span", { class: "visit-num", text: `${i + 1}.`, "aria-hidden": "true" }),
+    h("span", { class: "visit-name", text: name }),
+    h("span", { class: "visit-buttons" },
+      h("button", { type: "button", class: "icon", disabled: i === 0, "data-move": "up", "data-column": name,
+                    "data-key": `up:${name}`, "aria-label": t("settings.visit_up", { column: name }), text: "↑" }),
+      h("button", { type: "button", class: "icon", disabled: i === order.length - 1, "data-move": "down",
+                    "data-column": name, "data-key": `down:${name}`,
+                    "aria-label": t("settings.visit_down", { column: name }), text: "↓" })))));
+  $("#visit-reset").disabled = !state.settings.visit_sequence;
+}
+
+export function render() {
+  const s = state.settings;
+  const sum = state.summary;
+  if (!sum) return;
+  $("#settings-data").textContent = t("settings.data", {
+    name: sum.name, rows: fmtInt(sum.n_rows), included: fmtInt(includedColumns().length), columns: fmtInt(sum.n_columns),
+  });
+  for (const r of $$("input[name=method]")) r.checked = r.value === s.method;
+  for (const r of $$("input[name=missing]")) r.checked = r.value === s.missing;
+  $("#method-hints").replaceChildren(...hints().map((text) => h("li", { text })));
+  showField("n_rows", "#n-rows");
+  $("#n-rows-help").textContent = t("settings.rows_help", { rows: fmtInt(sum.n_rows) });
+  showField("seed", "#seed");
+  $("#holdout").checked = s.holdout;
+  $("#holdout-label").textContent = t("settings.holdout", { percent: Math.round(HOLDOUT_FRACTION * 100) });
+  const cart = s.method === "cart";
+  showField("minbucket", "#minbucket");
+  $("#minbucket").placeholder = t("settings.minbucket_auto", { value: fmtInt(autoMinbucket(fittedRows())) });
+  $("#smoothing").value = s.smoothing;
+  $("#proper").checked = s.proper;
+  for (const el of $$("#advanced input, #advanced select, #advanced button")) {
+    if (!el.closest("#visit-list")) el.disabled = !cart;
+  }
+  $("#advanced-note").hidden = cart;
+  renderVisit();
+  if (!cart) for (const b of $$("#visit-list button, #visit-reset")) b.disabled = true;
+  if (state.settingsError && state.settingsError.local && !Object.keys(errors).length) state.settingsError = null;
+  const err = state.settingsError;
+  setMessage($("#settings-message"), !err ? "" : err.local ? t("settings.invalid")
+    : t("generate.failed", { message: errorText(err) }));
+  $("#generate").disabled = includedColumns().length === 0 || Boolean(state.busy);
+}
