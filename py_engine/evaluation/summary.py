@@ -61,6 +61,8 @@ def summarise(report: dict) -> list[dict]:
                                                 "real_score": ml["real_score"],
                                                 "synthetic_score": ml["synthetic_score"]},
                             value=round(r, 2), target=ml["target"]))
+    elif _ok(ml):  # computed, but the model trained on real rows predicts nothing (score <= 0): no ratio
+        out.append(_verdict("analysis", "unknown", None, reason="real_model_no_skill"))
     else:
         out.append(_unknown("analysis", ml))
 
