@@ -211,9 +211,7 @@ class _Report:
         self.para("LocalSynth", "subtitle")
         self.para(self.t("report.title"), "title")
         self.para(ctx.get("file_name") or self.t("report.unknown"), "subtitle")
-        n_real = ctx.get("n_real")
-        if n_real is None:
-            n_real = (data.get("n_train") or 0) + (data.get("n_holdout") or 0)
+        n_real = (data.get("n_train") or 0) + (data.get("n_holdout") or 0)
         method = ctx.get("method") or (ctx.get("settings") or {}).get("method")
         hold = data.get("n_holdout") or 0
         rows = [

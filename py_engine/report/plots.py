@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 
 import numpy as np
 
@@ -52,7 +53,9 @@ class Plotter:
 
     def _png(self, fig) -> bytes:
         buf = io.BytesIO()
-        with self.mpl.rc_context(RC):
+        with self.mpl.rc_context(RC), warnings.catch_warnings():
+            # DejaVu Sans has no CJK glyphs: such labels show empty boxes (a known limit), not a warning each
+            warnings.filterwarnings("ignore", message="Glyph .* missing from")
             fig.savefig(buf, format="png", dpi=DPI)
         return buf.getvalue()
 
