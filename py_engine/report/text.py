@@ -66,10 +66,13 @@ class Words:
         return self._local(s)
 
     def pct(self, share, digits: int = 1) -> str:
-        """A share (0..1) as a percentage."""
+        """A share (0..1) as a percentage; a small share that would round to 0 as "< 0.1%"."""
         if share is None:
             return "–"
-        return self.num(100 * float(share), digits) + "%"
+        p = 100 * float(share)
+        if p != 0 and abs(p) < 0.5 * 10 ** -digits:
+            return "< " + self.num(10 ** -digits, digits, fixed=True) + "%"
+        return self.num(p, digits, fixed=True) + "%"
 
     def pct_value(self, percent, digits: int = 1) -> str:
         """A value already in percent."""

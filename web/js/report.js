@@ -43,7 +43,13 @@ function num(x, digits = 2) {
   }
   return Number(x).toLocaleString(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
-const pct = (share, digits = 1) => (share === null || share === undefined ? "–" : `${num(100 * share, digits)}%`);
+/** A share as a percentage; a small share that would round to 0 shows as "< 0.1%". */
+function pct(share, digits = 1) {
+  if (share === null || share === undefined) return "–";
+  const p = 100 * share;
+  if (p !== 0 && Math.abs(p) < 0.5 * 10 ** -digits) return `< ${num(10 ** -digits, digits)}%`;
+  return `${Number(p).toLocaleString(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits })}%`;
+}
 const pctValue = (p, digits = 1) => (p === null || p === undefined ? "–" : `${num(p, digits)}%`);
 const ci = (lo, hi, digits = 3) => t("report.ci", { low: num(lo, digits), high: num(hi, digits) });
 
@@ -404,7 +410,8 @@ function columnPlot(it) {
   let real = (p.real || []).slice();
   let syn = (p.synthetic || []).slice();
   if (p.kind === "histogram") {
-    labels = (p.edge_labels || p.edges || []).slice(0, -1).map((e, i) => (p.edge_labels ? p.edge_labels[i] : num(p.edges[i], 2)));
+    labels = (p.edge_labels || p.edges || []).slice(0, -1).map((e, i) => (p.edge_labels ? p.edge_labels[i]
+      : Number(p.edges[i]).toLocaleString(lang(), { maximumSignificantDigits: 4 })));
   } else if (p.kind === "values") labels = (p.values || []).map((v) => num(v, 0));
   else {
     labels = (p.labels || []).slice();
@@ -525,7 +532,8 @@ function heatmap(matrix, labels, kind, caption, digits) {
     labels.map((lab, j) => svg("text", { x: 0, y: 0, transform: `translate(${L + j * cell + cell / 2 + 3},${T - 4}) rotate(-60)`, class: fontClass }, short(lab))),
     cells);
   const rows = [[""].concat(labels)].concat(labels.map((lab, i) => [lab].concat(matrix[i].map((v) => (v === null || v === undefined ? "–" : num(v, digits))))));
-  return h("figure", { class: "ev-figure" }, h("figcaption", { text: caption }), h("div", { class: "ev-heat-wrap" }, plot),
+  return h("figure", { class: "ev-figure" }, h("figcaption", { text: caption }),
+    h("p", { class: "help", text: t("report.page_heat_" + kind) }), h("div", { class: "ev-heat-wrap" }, plot),
     h("details", { class: "ev-values" }, h("summary", { text: t("report.page_as_table") }), table(rows, caption, { numeric: labels.map((_, k) => k + 1) })));
 }
 
