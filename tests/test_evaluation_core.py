@@ -220,3 +220,19 @@ def test_wide_table_falls_back_to_main_effects():
     assert res["interactions"] is False and res["note"] == "too_many_columns"
     assert res["k"] == 1 + 30 * 9
     assert res["s_pmse"] is not None
+
+
+def test_adult_baselines_two_way_and_copies():
+    """On Adult (48,842 rows, 15 columns): the two baselines bracket the two-way S_pMSE and copies."""
+    data = load_csv((REAL / "adult.csv").read_bytes(), "adult.csv")
+    train, hold, _ = split(data, 0.2, seed=1)
+    boot, ind = bootstrap_copy(train, 1), independent_columns(train, 1)
+    tw_boot, tw_ind = two_way_spmse(train, boot), two_way_spmse(train, ind)
+    assert 0.5 < tw_boot["mean"] < 2
+    assert tw_ind["mean"] > 50
+    assert len(tw_ind["pairs"]) == 15 * 14 // 2 and len(tw_ind["worst"]) == 5
+    # relationship and sex (husband/wife) are the most tied-together pair of Adult
+    assert {tw_ind["worst"][0]["a"], tw_ind["worst"][0]["b"]} == {"relationship", "sex"}
+    cb, ci = exact_copies(train, boot, hold), exact_copies(train, ind, hold)
+    assert cb["share"] == 1.0 and ci["share"] < 0.005
+    assert cb["natural"] == ci["natural"] and 0 < cb["natural"] < 0.01

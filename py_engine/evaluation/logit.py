@@ -188,8 +188,11 @@ def independent_columns(g: np.ndarray, tol: float = RANK_TOL) -> tuple[np.ndarra
     if used.size == 0:
         return used, np.zeros(0), np.zeros((0, 0))
     s = 1 / np.sqrt(d[used])
-    gs = g[np.ix_(used, used)] * s[:, None] * s[None, :]
-    c, piv, rank, info = la.lapack.dpstrf(gs, lower=0, tol=tol)
+    gs = g[np.ix_(used, used)]
+    gs *= s[:, None]
+    gs *= s[None, :]
+    c, piv, rank, info = la.lapack.dpstrf(gs, lower=0, tol=tol, overwrite_a=1)
+    del gs
     if info < 0:
         raise RuntimeError(f"dpstrf failed: {info}")
     sel = piv[:rank] - 1
