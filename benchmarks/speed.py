@@ -125,22 +125,23 @@ def write(results: list[dict], command: str) -> None:
         (r["table"], r["method"], r["target"]) == (n["table"], n["method"], n["target"]) for n in results)]
     runs = keep + results
     path.write_text(json.dumps({**meta, "runs": runs}, indent=1) + "\n")
-    lines = ["# Speed and memory of synthesis\n", f"Date: {meta['date']}  ",
-             f"Command: `{command}`  ",
+    lines = ["# Speed and memory of synthesis\n",
+             "Each row keeps the date of the run that made it; its command is in speed.json. The last command "
+             f"was `{command}` on {meta['date']}.  ",
              f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores (shared, noisy), "
              f"{meta['machine']['memory']} RAM; Python {meta['machine']['python']}, Node {meta['machine']['node']}  ",
              "Pyodide: 0.27.7 under Node 20 from dist/site (the same runtime files the page serves).\n",
              "Times: fit+sample (`syn`), seconds; reading+schema separately. Memory: CPython peak RSS of the whole "
              "process; Pyodide the WebAssembly memory after the run (= its peak; the wasm32 limit is 4 GiB).\n",
-             "| table | rows | method | target | read+schema s | fit+sample s | peak memory MB |",
-             "|---|---:|---|---|---:|---:|---:|"]
+             "| table | rows | method | target | read+schema s | fit+sample s | peak memory MB | date |",
+             "|---|---:|---|---|---:|---:|---:|---|"]
     for r in sorted(runs, key=lambda r: (r["table"], r["method"], r["target"])):
         if "error" in r:
             lines.append(f"| {r['table']} | | {r['method']} | {r['target']} | | error: {r['error'][-120:]!r} | |")
             continue
         mem = r.get("peak_rss_bytes") or r.get("wasm_memory_bytes")
         lines.append(f"| {r['table']} | {r['rows']:,} | {r['method']} | {r['target']} | {r['read_s']:.1f} | "
-                     f"{r['synth_s']:.1f} | {mem / 2**20:,.0f} |")
+                     f"{r['synth_s']:.1f} | {mem / 2**20:,.0f} | {r.get('date', '')} |")
     (RESULTS / "speed.md").write_text("\n".join(lines) + "\n")
 
 
@@ -161,7 +162,8 @@ def main(argv=None) -> int:
         for method in args.methods.split(","):
             for target in args.targets.split(","):
                 r = (run_cpython if target == "cpython" else run_pyodide)(table, method, args.seed)
-                r.update({"table": tname, "method": method, "target": target, "seed": args.seed})
+                r.update({"table": tname, "method": method, "target": target, "seed": args.seed, "command": command,
+                          "date": dt.datetime.now().isoformat(timespec="seconds")})
                 print(json.dumps(r), flush=True)
                 results.append(r)
                 write(results, command)

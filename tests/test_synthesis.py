@@ -262,3 +262,31 @@ def test_high_cardinality_not_used_as_predictor_when_user_puts_it_first():
     res = syn(ds, {"seed": 1, "visit_sequence": ["business_name", "inspection_score"]})
     assert any(n["code"] == "high_cardinality_not_predictor" for n in res.notes)
     assert_valid(ds, res.synthetic, ds.n_rows)
+
+
+def test_every_note_and_error_code_has_strings_in_both_languages():
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "py_engine"
+    files = [root / "synthesis.py", root / "cli.py", root / "export.py", *sorted((root / "methods").glob("*.py"))]
+    text = "\n".join(f.read_text() for f in files)
+    notes = set(re.findall(r'note\(\s*"([a-z_]+)"', text))
+    errors = set(re.findall(r'EngineError\(\s*"([a-z_.]+)"', text))
+    assert {"identifier_regenerated", "replicated_removed", "cart_grouped_target"} <= notes
+    assert {"synthesis.free_text", "settings.unknown_method", "model.invalid"} <= errors
+    for lang in ("en", "nl"):
+        strings = json.loads((root / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+        wanted = {f"notes.{c}" for c in notes} | {f"errors.{c}" for c in errors} | {"progress.column"}
+        missing = sorted(wanted - set(strings))
+        assert not missing, (lang, missing)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_progress_per_column_for_every_method(wage, method):
+    steps = []
+    syn(wage, {"method": method, "seed": 1}, progress=steps.append)
+    synth = [s for s in steps if s.stage == "synthesise"]
+    assert sorted(s.params["column"] for s in synth) == sorted(wage.columns)
+    assert all(s.key.startswith("progress.") for s in steps)

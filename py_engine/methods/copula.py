@@ -151,24 +151,31 @@ def copula_steps(encs: dict[str, Encoded], order: list[str], n_out: int, rng: np
     margs: dict[str, Marginal] = {}
     numeric = [name for name in order if encs[name].is_number]
     cats = [name for name in order if not encs[name].is_number]
+    fitted = 0
     for name in numeric:
         margs[name] = Marginal(encs[name], rng)
+        fitted += 1
+        yield Step("fit", fitted, p, "progress.fit_column", {"column": name})
     score, own = _common_score(margs, numeric, cats, encs, n, rng)
     for name in cats:
         e = encs[name]
         if score is not None:
-            lev = category_order(e, score - own[name])  # the others' score, not the column's own part
+            w, z_own = own.pop(name)
+            lev = category_order(e, score - w * z_own)  # the others' score, not the column's own part
+            del z_own
         else:
             lev = np.lexsort((np.arange(e.n_levels), -bincount(e.codes, minlength=e.n_levels)))
         margs[name] = Marginal(e, rng, lev)
+        fitted += 1
+        yield Step("fit", fitted, p, "progress.fit_column", {"column": name})
     # 2. correlation of the normal scores (rounded)
-    Z = np.column_stack([margs[name].z for name in order])
+    Z = [margs[name].z for name in order]  # no stacked copy: memory matters for a million rows
     att = [margs[name].attenuation(rng) for name in order]
+    sq = [float(np.mean(z * z)) for z in Z]
     corr = np.eye(p)
     for i in range(p):
         for j in range(i):
-            r = float(np.mean(Z[:, i] * Z[:, j])) / math.sqrt(float(np.mean(Z[:, i] ** 2)) *
-                                                             float(np.mean(Z[:, j] ** 2)))
+            r = float(np.mean(Z[i] * Z[j])) / math.sqrt(sq[i] * sq[j])
             r = max(-0.995, min(0.995, r / (att[i] * att[j])))
             corr[i, j] = corr[j, i] = round(r, 6)
     del Z
@@ -176,9 +183,10 @@ def copula_steps(encs: dict[str, Encoded], order: list[str], n_out: int, rng: np
         m.z = None
     L = cholesky(corr)
     # 3. sample: z = L e, elementwise (no BLAS, the same bytes everywhere)
-    e = std_normal(rng, p * n_out).reshape(p, n_out)
+    e: list[np.ndarray] = []  # one column of independent normals at a time (memory)
     syn: dict[str, Encoded] = {}
     for i, name in enumerate(order):
+        e.append(std_normal(rng, n_out))
         z = np.zeros(n_out)
         for k in range(i + 1):
             if L[i, k] != 0.0:
@@ -197,11 +205,11 @@ def _common_score(margs, numeric, cats, encs, n, rng) -> tuple[np.ndarray | None
         e = encs[name]
         m = Marginal(e, rng, np.lexsort((np.arange(e.n_levels), -bincount(e.codes, minlength=e.n_levels))))
         cols.append(m.z)
+        del m
     if len(cols) < 2:
         return None, {}
-    Z = np.column_stack(cols)
-    p = Z.shape[1]
-    c = np.array([[round(float(np.mean(Z[:, i] * Z[:, j])), 6) for j in range(p)] for i in range(p)])
+    p = len(cols)
+    c = np.array([[round(float(np.mean(cols[i] * cols[j])), 6) for j in range(p)] for i in range(p)])
     v = np.ones(p) / math.sqrt(p)
     for _ in range(100):
         w = np.array([sum(float(c[i, j]) * float(v[j]) for j in range(p)) for i in range(p)])
@@ -211,6 +219,6 @@ def _common_score(margs, numeric, cats, encs, n, rng) -> tuple[np.ndarray | None
         v = np.array([round_sig(a / norm, 10) for a in w])
     score = np.zeros(n)
     for j in range(p):
-        score = score + float(v[j]) * Z[:, j]
-    own = {name: float(v[len(numeric) + k]) * Z[:, len(numeric) + k] for k, name in enumerate(cats)}
+        score += float(v[j]) * cols[j]
+    own = {name: (float(v[len(numeric) + k]), cols[len(numeric) + k]) for k, name in enumerate(cats)}
     return score, own
