@@ -239,3 +239,34 @@ def test_a_column_the_method_cannot_handle_gives_a_clear_message(page):
     page.click("#generate")
     wait_step(page, "result")
     assert page.evaluate("() => window.localsynth.state.result.columns") == ["age"]  # id: an identifier, left out
+
+
+def test_start_over_while_a_file_is_read_drops_it_everywhere(page):
+    page.click("[data-goto=data]")
+    drop_file(page, REAL / "wage.csv")
+    settle(page)
+    drop_file(page, REAL / "adult.csv")  # 5.7 MB: a few seconds to read
+    assert page.evaluate("() => window.localsynth.state.busy !== null")
+    page.click("#start-over")
+    # wait until the worker has answered both the read and the clear
+    left = page.evaluate("""async () => {
+        const eng = window.localsynth.engine;
+        try { await eng.inspect(null, { lang: 'en' }); return 'still holds data'; }
+        catch (e) { return e.info.code; } }""")
+    assert left == "no_data", "the worker dropped the table"
+    assert page.evaluate("() => window.localsynth.engine.heldFile") is None
+    assert page.evaluate("() => window.localsynth.state.summary") is None
+    assert not page.is_visible("#data-summary") and page.text_content("#data-busy") == ""
+    assert page.text_content("#notice") == text("en", "app.cleared")
+
+
+@pytest.mark.parametrize(("name", "mime"), [("wage.txt", "text/plain"), ("wage export.csv", "application/vnd.ms-excel"),
+                                            ("wage.csv", "")])
+def test_csv_and_txt_are_read_whatever_mime_type_the_browser_reports(page, name, mime):
+    page.click("[data-goto=data]")
+    drop_file(page, REAL / "wage.csv", name=name, mime=mime)
+    settle(page)
+    assert not page.is_visible("#data-error")
+    assert page.text_content("#data-name") == name
+    assert page.evaluate("() => window.localsynth.state.summary.n_rows") == 3000
+    assert ".csv" in page.get_attribute("#file-input", "accept") and ".txt" in page.get_attribute("#file-input", "accept")

@@ -86,7 +86,7 @@ function notice(key, params) {
 /** Drop the real data from the page and the worker, and go back to the start. */
 async function startOver() {
   if (state.run) await generate.stop();
-  resetData();
+  resetData(); // also stops answers still under way from bringing the data back
   engine.clear().catch(() => {});
   notice("app.cleared");
   refresh();

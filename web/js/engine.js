@@ -13,6 +13,7 @@ export class Engine {
     this.nextId = 1;
     this.pending = new Map();
     this.heldFile = null; // {name, blob, options}: re-sent after a restart so nothing is lost
+    this.generation = 0; // counts clear()s
     this.start();
   }
 
@@ -63,16 +64,18 @@ export class Engine {
    * The page keeps only the Blob, not a copy of its bytes; the worker gets the bytes transferred.
    */
   async inspect(file, options) {
+    const generation = this.generation;
     if (file) {
       const bytes = await file.arrayBuffer();
       const summary = await this.request("inspect", { file: { name: file.name, bytes }, options },
                                          { transfer: [bytes] });
-      // held only once read: a file that fails leaves the one the user had (PROTOCOL.md)
-      this.heldFile = { name: file.name, blob: file, options };
+      // held only once read: a file that fails leaves the one the user had (PROTOCOL.md); and not
+      // at all if the user cleared the data meanwhile
+      if (generation === this.generation) this.heldFile = { name: file.name, blob: file, options };
       return summary;
     }
     const summary = await this.request("inspect", { options });
-    if (this.heldFile) this.heldFile.options = options;
+    if (this.heldFile && generation === this.generation) this.heldFile.options = options;
     return summary;
   }
 
@@ -90,6 +93,7 @@ export class Engine {
 
   clear() {
     this.heldFile = null;
+    this.generation++; // a read still under way does not bring the file back
     return this.request("clear");
   }
 

@@ -113,13 +113,16 @@ export async function loadFile(file) {
   }
   setBusy("data.reading", { name: file.name, size: fmtBytes(file.size) });
   render();
+  const epoch = state.epoch;
   try {
     const summary = await ctx.engine.inspect(file, { lang: lang() });
+    if (epoch !== state.epoch) return; // the user started over meanwhile
     acceptNewData(summary);
   } catch (err) {
+    if (epoch !== state.epoch) return;
     state.dataError = { name: file.name, error: err.info || err, kept: state.summary && state.summary.name };
   } finally {
-    setBusy(null);
+    if (epoch === state.epoch) setBusy(null);
   }
   ctx.refresh();
   if (!state.dataError) $("#data-name").focus();
@@ -165,18 +168,21 @@ async function changeDialect(key, value) {
   state.dataError = null;
   setBusy("data.rereading", { name: held.name });
   render();
+  const epoch = state.epoch;
   try {
     // the user's column choices are kept; they apply to the columns the new format has (and again
     // when the user goes back to a format with those columns)
     const summary = await ctx.engine.inspect(held.blob, options({ drop_unknown_overrides: true }));
+    if (epoch !== state.epoch) return;
     state.summary = summary;
     state.result = null;
     settings.onNewData({ keepSeed: true });
   } catch (err) {
+    if (epoch !== state.epoch) return;
     state.dialect = before;
     state.dataError = { name: held.name, error: err.info || err, kept: state.summary && state.summary.name };
   } finally {
-    setBusy(null);
+    if (epoch === state.epoch) setBusy(null);
   }
   ctx.refresh();
 }

@@ -37,6 +37,7 @@ export const state = {
   columnError: null, // an error from a column change
   search: "",
   inspectSeq: 0,
+  epoch: 0, // counts start-overs: an answer for data cleared meanwhile is dropped
   notice: null, // {key, params}: a short note at the top of the page
   // settings
   settings: defaultSettings(),
@@ -51,6 +52,8 @@ export const state = {
 };
 
 export function resetData() {
+  state.epoch++;
+  state.inspectSeq++;
   Object.assign(state, {
     summary: null, detected: null, dialect: {}, overrides: {}, busy: null, dataError: null, columnError: null,
     search: "", settings: defaultSettings(), settingsError: null, run: null, result: null,
