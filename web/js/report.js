@@ -9,6 +9,7 @@ import { state } from "./state.js";
 const SVG = "http://www.w3.org/2000/svg";
 const REAL = "#1f5fa8";
 const SYN = "#e08214";
+const HEAT_HELP = { spmse: "report.page_heat_spmse", assoc: "report.page_heat_assoc", diff: "report.page_heat_diff" };
 let ctx;
 let timer = null;
 // what this module knows, for the synthetic result it was made for (dropped when that changes)
@@ -533,7 +534,7 @@ function heatmap(matrix, labels, kind, caption, digits) {
     cells);
   const rows = [[""].concat(labels)].concat(labels.map((lab, i) => [lab].concat(matrix[i].map((v) => (v === null || v === undefined ? "–" : num(v, digits))))));
   return h("figure", { class: "ev-figure" }, h("figcaption", { text: caption }),
-    h("p", { class: "help", text: t("report.page_heat_" + kind) }), h("div", { class: "ev-heat-wrap" }, plot),
+    h("p", { class: "help", text: t(HEAT_HELP[kind]) }), h("div", { class: "ev-heat-wrap" }, plot),
     h("details", { class: "ev-values" }, h("summary", { text: t("report.page_as_table") }), table(rows, caption, { numeric: labels.map((_, k) => k + 1) })));
 }
 
