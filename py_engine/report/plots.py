@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 import warnings
 
 import numpy as np
@@ -25,6 +26,10 @@ RC = {
     "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": DPI, "savefig.dpi": DPI,
     "axes.unicode_minus": True, "axes.titlelocation": "left", "axes.titleweight": "bold",
 }
+
+
+def _wrap(title: str, width: int = 30) -> str:
+    return textwrap.fill(title, width)
 
 
 def _mpl():
@@ -282,7 +287,7 @@ class Plotter:
                 ax.errorbar([a], [0], xerr=[[a - lo], [hi - a]], fmt="o", color="#222222", capsize=3, ms=4)
                 ax.set_xlim(0.4, 1.0)
                 ax.set_yticks([])
-                ax.set_title(w.t("report.plot.membership"))
+                ax.set_title(_wrap(w.t("report.plot.membership")))
                 ax.set_xlabel("ROC-AUC")
                 self._numfmt(ax, "x")
             if inference:
@@ -301,7 +306,7 @@ class Plotter:
                 ax.set_ylim(-0.7, 1.7)
                 ax.invert_yaxis()
                 ax.set_xlim(0, 1)
-                ax.set_title(w.t("report.plot.inference"))
+                ax.set_title(_wrap(w.t("report.plot.inference")))
                 ax.set_xlabel(w.t("report.plot.success_rate"))
                 self._numfmt(ax, "x")
             if dcr:
@@ -311,7 +316,7 @@ class Plotter:
                         label=w.t("report.plot.train_rows"))
                 ax.plot(q, dcr.get("holdout_quantiles") or [], "-s", color="#6b6b6b", ms=2.5, lw=1,
                         label=w.t("report.plot.holdout_rows"))
-                ax.set_title(w.t("report.plot.dcr"))
+                ax.set_title(_wrap(w.t("report.plot.dcr")))
                 ax.set_xlabel(w.t("report.plot.quantile"))
                 ax.set_ylabel(w.t("report.plot.distance"))
                 ax.legend(frameon=False, fontsize=6)
