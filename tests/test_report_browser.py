@@ -108,12 +108,17 @@ def test_cancel_an_evaluation_keeps_the_page_usable(new_page):
     page.click("#to-settings")
     page.click("#generate")
     wait_step(page, "result")
+    _, before = download(page, "#dl-csv")
+    page.evaluate("() => { window.firstWorker = window.localsynth.engine.worker; }")
     page.click("#evaluate")
-    page.wait_for_function("() => /\\d/.test(document.querySelector('#ev-status').textContent)")
+    # cancel inside the two-way logistic model (seconds in one step): the worker must be replaced
+    page.wait_for_function("(t) => document.querySelector('#ev-status').textContent.includes(t)",
+                           arg=text("en", "metrics.progress.logit_interactions"), timeout=300_000)
     page.click("#ev-cancel")
     page.wait_for_function("(t) => document.querySelector('#ev-status').textContent === t",
                            arg=text("en", "report.page_cancelled"), timeout=300_000)
+    assert page.evaluate("() => window.firstWorker !== window.localsynth.engine.worker")
     assert page.is_hidden("#ev-cancel") and page.is_enabled("#evaluate")
-    # the synthetic data are still there (restored with the same seed if the worker was replaced)
-    name, data = download(page, "#dl-csv")
-    assert data.count(b"\n") > 30000
+    # the new worker was given the file and made the same synthetic data again (same seed)
+    _, after = download(page, "#dl-csv")
+    assert after == before and before.count(b"\n") > 30000

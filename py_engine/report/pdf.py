@@ -264,10 +264,10 @@ class _Report:
         parts = [f"LocalSynth {ctx.get('engine_version', '?')}"]
         plat = ctx.get("platform")
         py = ctx.get("python")
-        if py:
-            parts.append(("Pyodide / " if plat == "pyodide" else "") + f"Python {py}")
-        if ctx.get("pyodide"):
-            parts.append(f"Pyodide {ctx['pyodide']}")
+        if plat == "pyodide":
+            parts.append(self.t("report.fact.in_browser", pyodide=ctx.get("pyodide", "?"), python=py or "?"))
+        elif py:
+            parts.append(f"Python {py}")
         for key, label in (("numpy", "numpy"), ("pandas", "pandas"), ("scikit_learn", "scikit-learn"),
                            ("scipy", "scipy")):
             if ctx.get(key):
