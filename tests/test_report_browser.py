@@ -57,9 +57,11 @@ def test_report_in_the_page_and_as_pdf(new_page, lang, tmp_path):
         page.check(f"#evaluation label:text-is('{col}')")
     bad = axe(page, f"report-{lang}-options")
     assert bad == [], json.dumps(bad, indent=1)
-    page.click("#evaluate")
+    page.focus("#evaluate")  # by keyboard
+    page.keyboard.press("Enter")
     page.wait_for_function("() => /\\d/.test(document.querySelector('#ev-status').textContent)")
     evaluated(page)
+    assert page.evaluate("() => document.activeElement.id") == "h-ev-summary"  # focus moves to the result
     # the summary first: one verdict per aspect, with its figure
     verdicts = page.eval_on_selector_all(".verdict", "els => els.map(e => e.dataset.aspect)")
     assert verdicts == ["utility", "analysis", "copies", "rep_u", "disco", "inference", "membership"]
@@ -69,7 +71,9 @@ def test_report_in_the_page_and_as_pdf(new_page, lang, tmp_path):
     # sections fold open; plots are SVG drawn in the page, with text alternatives
     sections = page.eval_on_selector_all(".ev-section", "els => els.map(e => e.open)")
     assert sections == [False] * 6
-    for sid in ("columns", "pairs", "combinations", "analysis", "disclosure", "utility"):
+    page.focus("#ev-columns > summary")
+    page.keyboard.press("Enter")
+    for sid in ("pairs", "combinations", "analysis", "disclosure", "utility"):
         page.click(f"#ev-{sid} > summary")
     assert page.locator("#ev-columns svg.ev-plot").count() == 14
     labels = page.eval_on_selector_all("svg[role=img]", "els => els.map(e => e.getAttribute('aria-label'))")

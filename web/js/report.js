@@ -184,7 +184,7 @@ export function render() {
   if (!state.result.holdout_rows) parts.push(h("p", { class: "notice", text: t("report.page_no_holdout") }));
   parts.push(optionsForm(e));
   parts.push(runBox(e));
-  if (e.report) parts.push(reportView(e.report), pdfBox());
+  if (e.report) parts.push(reportView(e.report));
   box.replaceChildren(...parts);
   renderRun();
   if (e.report) renderPdf();
@@ -294,6 +294,7 @@ function renderPdf() {
 function reportView(r) {
   return h("div", { class: "ev-report" },
     summaryView(r),
+    pdfBox(),
     section("columns", t("report.section.columns"), () => columnsView(r)),
     section("utility", t("report.section.utility"), () => utilityView(r)),
     section("pairs", t("report.section.pairs"), () => pairsView(r)),
