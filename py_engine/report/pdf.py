@@ -747,7 +747,7 @@ class _Report:
 
         buf = io.BytesIO()
         ctx = self.r.get("context") or {}
-        footer = f"LocalSynth · {self.t('report.title')} · {clip(ctx.get('file_name') or '', 50)}"
+        footer = " · ".join(x for x in ("LocalSynth", self.t("report.title"), clip(ctx.get("file_name") or "", 50)) if x)
         page_fmt = self.t("report.page")
         cm = self.cm
 
