@@ -23,29 +23,10 @@ import pandas as pd
 
 from . import __version__
 from .dataset import STANDARD, to_text
+from .evaluation.encoding import clean
 from .schema import NUMBER_TYPES
 
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
-
-
-def _clean(o):
-    """JSON-able copy: numpy scalars to Python, non-finite floats to None."""
-    if isinstance(o, dict):
-        return {str(k): _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return [_clean(v) for v in o.tolist()]
-    if isinstance(o, (bool, np.bool_)):
-        return bool(o)
-    if isinstance(o, (int, np.integer)):
-        return int(o)
-    if isinstance(o, (float, np.floating)):
-        f = float(o)
-        return f if math.isfinite(f) else None
-    if o is None or isinstance(o, str):
-        return o
-    return str(o)
 
 
 def _number_token(text: str) -> str:
@@ -120,6 +101,6 @@ def json_document(result, source_name: str, report: dict | None = None) -> bytes
     if report is not None:
         meta["evaluation"] = report
     meta["columns"] = list(ds.columns)
-    head = json.dumps(_clean(meta), ensure_ascii=False, allow_nan=False)
+    head = json.dumps(clean(meta), ensure_ascii=False, allow_nan=False, default=str)
     body = head[:-1] + ', "records": ' + records_json(ds) + "}"
     return body.encode("utf-8")
