@@ -218,6 +218,16 @@ def add_synth_parser(sub) -> None:
     p.set_defaults(func=cmd_synth)
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a share of the rows between 0 and 1, e.g. 0.2")
+    return value
+
+
 def _columns_arg(text: str | None) -> list[str] | None:
     if not text:
         return None
@@ -332,7 +342,7 @@ def add_report_parser(sub) -> None:
     p.add_argument("--method", choices=["cart", "gc", "marginal"], default="cart")
     p.add_argument("--seed", type=int, help="random seed (default: a random one, printed)")
     p.add_argument("--rows", type=int, help="synthetic rows (default: as many as the rows fitted on)")
-    p.add_argument("--holdout", type=float, help="share of rows kept out of fitting for the disclosure measures "
+    p.add_argument("--holdout", type=_fraction, help="share of rows kept out of fitting for the disclosure measures "
                                                  "(default 0.2, at most 10,000 rows)")
     p.add_argument("--all-rows", action="store_true",
                    help="fit on all rows (no holdout): the report then says which measures could not be computed")

@@ -217,3 +217,5 @@ def test_cli_report_all_rows_and_bad_column(tmp_path):
     assert doc["evaluation"]["data"]["holdout"] is False
     assert "no holdout" in out.getvalue()
     assert main(["report", str(src), "-o", str(tmp_path / "o2"), "--target", "nope"], out=io.StringIO()) == 2
+    with pytest.raises(SystemExit):
+        main(["report", str(src), "-o", str(tmp_path / "o3"), "--holdout", "1.5"], out=io.StringIO())

@@ -326,7 +326,7 @@ class _Report:
     def rows_text(self) -> str:
         w, data, ctx = self.w, self.r.get("data") or {}, self.r.get("context") or {}
         if data.get("holdout"):
-            return self.t("report.rows_holdout", train=w.int(data.get("n_train")),
+            return self.t("report.rows_holdout", seed=ctx.get("seed", "–"), train=w.int(data.get("n_train")),
                           total=w.int((data.get("n_train") or 0) + (data.get("n_holdout") or 0)),
                           holdout=w.int(data.get("n_holdout")), synthetic=w.int(data.get("n_synthetic")))
         _ = ctx

@@ -325,7 +325,7 @@ function summaryView(r) {
   });
   const data = r.data || {};
   const rows = data.holdout
-    ? t("report.rows_holdout", { train: fmtInt(data.n_train), total: fmtInt(data.n_train + data.n_holdout),
+    ? t("report.rows_holdout", { seed: (r.context || {}).seed ?? "–", train: fmtInt(data.n_train), total: fmtInt(data.n_train + data.n_holdout),
       holdout: fmtInt(data.n_holdout), synthetic: fmtInt(data.n_synthetic) })
     : t("report.rows_all", { train: fmtInt(data.n_train), synthetic: fmtInt(data.n_synthetic) });
   const missing = r.not_computed || [];
