@@ -248,12 +248,22 @@ async def evaluate(options_json: str, progress_cb=None) -> str:
 
 
 def _report_context() -> dict:
+    import numpy
     import pandas
+    import scipy
     import sklearn
 
     r = _S.result
+    runtime = {}
+    try:  # the Pyodide version, when running in the browser
+        import pyodide
+
+        runtime["pyodide"] = pyodide.__version__
+    except ImportError:
+        pass
     return {"file_name": _S.name, "engine_version": __version__, "python": platform.python_version(),
-            "platform": "pyodide" if platform.system() == "Emscripten" else platform.system(),
+            "platform": "pyodide" if platform.system() == "Emscripten" else platform.system(), **runtime,
+            "numpy": numpy.__version__, "scipy": scipy.__version__,
             "pandas": pandas.__version__, "scikit_learn": sklearn.__version__,
             "settings": r.settings_dict(), "seed": r.seed, "method": r.method,
             "n_real": r.n_real, "n_synthetic": r.synthetic.n_rows,

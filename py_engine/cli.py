@@ -1,4 +1,5 @@
-"""The command line: `python -m py_engine synth IN.csv -o OUT.csv [options]`.
+"""The command line: `python -m py_engine synth IN.csv -o OUT.csv [options]` and
+`python -m py_engine report IN.csv -o DIR [options]` (synthetic CSV, JSON with the evaluation, PDF).
 
 The same engine as the page: read the file, detect the schema (overridable), synthesise, write the
 synthetic file in the input's style (and, if asked, the JSON document and the fitted model). It prints
@@ -217,11 +218,164 @@ def add_synth_parser(sub) -> None:
     p.set_defaults(func=cmd_synth)
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a share of the rows between 0 and 1, e.g. 0.2")
+    return value
+
+
+def _columns_arg(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def report_context(name: str, result, holdout, platform_name: str | None = None) -> dict:
+    """What the report's title page states: file, method, settings, seed, rows, versions, date."""
+    import datetime as _dt
+    import platform
+
+    import numpy
+    import pandas
+    import scipy
+    import sklearn
+
+    from . import __version__
+
+    return {"file_name": name, "engine_version": __version__, "python": platform.python_version(),
+            "platform": platform_name or platform.system(), "numpy": numpy.__version__,
+            "pandas": pandas.__version__, "scipy": scipy.__version__, "scikit_learn": sklearn.__version__,
+            "settings": result.settings_dict(), "seed": result.seed, "method": result.method,
+            "n_real": result.n_real + (0 if holdout is None else holdout.n_rows),
+            "n_synthetic": result.synthetic.n_rows, "holdout_rows": 0 if holdout is None else holdout.n_rows,
+            "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+
+
+def summary_lines(report: dict, lang: str = "en") -> list[str]:
+    """The report's verdicts as plain text, one line per aspect, with the figure behind each."""
+    from .i18n import translate
+    from .report.text import Words
+
+    words = Words(lang)
+    out = []
+    for v in report.get("summary") or []:
+        text = words.t(v["code"], **(v.get("params") or {}))
+        if v.get("level") == "unknown" and v.get("reason"):
+            text += " " + translate(f"metrics.reason.{v['reason']}", lang, detail="")
+        head = translate(f"report.aspect.{v['aspect']}", lang)
+        level = translate(f"report.level.{v['level']}", lang)
+        out.append(f"- {head}: {level}. {text}")
+    for item in report.get("not_computed") or []:
+        out.append("  " + translate("report.not_computed_here", lang,
+                                    reason=f"{translate('metrics.name.' + item['metric'], lang)}: "
+                                           f"{translate('metrics.reason.' + str(item.get('reason')), lang, detail='')}"))
+    return out
+
+
+def cmd_report(args, out=sys.stdout) -> int:
+    from .dataset import from_raw, to_csv_bytes
+    from .evaluation import evaluate
+    from .export import json_document
+    from .holdout import HOLDOUT_FRACTION, split
+    from .reading import read_table
+    from .report import pdf_bytes
+    from .schema import infer_schema
+    from .synthesis import resolve_seed, syn
+
+    t0 = time.perf_counter()
+    settings = settings_from_args(args)
+    src = Path(args.input)
+    data = _read(args.input)
+    raw = read_table(data, src.name, encoding=args.encoding, delimiter=args.delimiter, decimal=args.decimal)
+    schema = infer_schema(raw, overrides_from_args(args))
+    print(f"{raw.name}: {raw.n_rows} rows, {raw.frame.shape[1]} columns", file=out)
+    ds = from_raw(raw, schema)
+    del raw, data
+    seed = resolve_seed(settings.get("seed"))
+    settings["seed"] = seed
+    fraction = 0.0 if args.all_rows else (HOLDOUT_FRACTION if args.holdout is None else args.holdout)
+    train, hold, _ = split(ds, fraction, seed=seed)
+    t1 = time.perf_counter()
+    result = syn(train, settings)
+    t_syn = time.perf_counter() - t1
+    print(f"method {result.method}, seed {seed}: fitted on {train.n_rows} rows"
+          + (f", {hold.n_rows} held out" if hold is not None else " (all rows; no holdout)")
+          + f" -> {result.synthetic.n_rows} synthetic rows ({t_syn:.1f} s)", file=out)
+    options = {"target": args.target, "sensitive": args.sensitive,
+               "quasi_identifiers": _columns_arg(args.quasi_identifiers)}
+    options = {k: v for k, v in options.items() if v}
+    t1 = time.perf_counter()
+    report = evaluate(train, result.synthetic, hold, options, context=report_context(src.name, result, hold))
+    t_eval = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    pdf = pdf_bytes(report, args.lang)
+    t_pdf = time.perf_counter() - t1
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = src.stem + "_synthetic"
+    paths = [folder / f"{stem}.csv", folder / f"{stem}.json", folder / f"{stem}_report.pdf"]
+    paths[0].write_bytes(to_csv_bytes(result.synthetic, "standard" if args.standard_csv else "original"))
+    paths[1].write_bytes(json_document(result, src.name, report=report))
+    paths[2].write_bytes(pdf)
+    from .i18n import translate
+
+    print(translate("report.section.summary", args.lang) + ":", file=out)
+    for line in summary_lines(report, args.lang):
+        print(line, file=out)
+    print("written: " + ", ".join(str(p) for p in paths), file=out)
+    print(f"time: synthesis {t_syn:.1f} s, evaluation {t_eval:.1f} s, PDF {t_pdf:.1f} s, "
+          f"total {time.perf_counter() - t0:.1f} s", file=out)
+    return 0
+
+
+def add_report_parser(sub) -> None:
+    p = sub.add_parser("report", help="synthesise a CSV file and evaluate it: CSV, JSON and PDF report",
+                       description="Synthesise a CSV file (keeping a random holdout out of fitting), evaluate "
+                                   "utility and disclosure risk, and write the synthetic CSV, the JSON document "
+                                   "with the evaluation and the PDF report into a folder.")
+    p.add_argument("input", help="the real CSV file")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write the three files to")
+    p.add_argument("--method", choices=["cart", "gc", "marginal"], default="cart")
+    p.add_argument("--seed", type=int, help="random seed (default: a random one, printed)")
+    p.add_argument("--rows", type=int, help="synthetic rows (default: as many as the rows fitted on)")
+    p.add_argument("--holdout", type=_fraction, help="share of rows kept out of fitting for the disclosure measures "
+                                                 "(default 0.2, at most 10,000 rows)")
+    p.add_argument("--all-rows", action="store_true",
+                   help="fit on all rows (no holdout): the report then says which measures could not be computed")
+    p.add_argument("--target", metavar="COL", help="the column for analysis utility (default: the last)")
+    p.add_argument("--quasi-identifiers", metavar="A,B", help="columns an attacker may know (repU, DiSCO)")
+    p.add_argument("--sensitive", metavar="COL", help="the secret column for DiSCO and the inference attack "
+                                                      "(default: the target)")
+    p.add_argument("--lang", choices=["en", "nl"], default="en", help="the report's language")
+    p.add_argument("--visit-sequence", help="CART: comma-separated column order")
+    p.add_argument("--minbucket", type=int, help="CART: smallest leaf")
+    p.add_argument("--cp", type=float, help="CART: complexity parameter")
+    p.add_argument("--smoothing", choices=["none", "density"], help="CART: smoothing of numeric draws")
+    p.add_argument("--proper", action="store_true", help="CART: bootstrap the real rows before each fit")
+    p.add_argument("--max-predictor-levels", type=int, help="categoricals with more levels are not predictors")
+    p.add_argument("--missing", choices=["synthesise", "drop", "impute"], default="synthesise")
+    p.add_argument("--missing-codes", action="append", metavar="COL=CODE[,CODE]",
+                   help="declare missing-value codes of a column (repeatable)")
+    p.add_argument("--exclude", action="append", metavar="COL", help="leave a column out (repeatable)")
+    p.add_argument("--include", action="append", metavar="COL", help="include a column excluded by default")
+    p.add_argument("--type", action="append", metavar="COL=TYPE", help="override a column's type (repeatable)")
+    p.add_argument("--encoding", help="the input's encoding (default: detected)")
+    p.add_argument("--delimiter", help="the input's delimiter (default: detected)")
+    p.add_argument("--decimal", help="the input's decimal sign (default: detected)")
+    p.add_argument("--standard-csv", action="store_true", help="write UTF-8, comma, decimal point")
+    p.set_defaults(func=cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m py_engine",
                                      description="LocalSynth: synthetic tabular data on your own computer.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_synth_parser(sub)
+    add_report_parser(sub)
     return parser
 
 
@@ -234,7 +388,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
     try:
         return args.func(args, out=out)
     except EngineError as exc:
-        print(f"error: {exc.message('en')}", file=sys.stderr)
+        print(f"error: {exc.message(getattr(args, 'lang', 'en'))}", file=sys.stderr)
         return 2
 
 

@@ -307,16 +307,21 @@ def test_every_code_has_both_languages(boot_report, indep_report, wage):
 def test_worker_entry_point_evaluate(real_data):
     """browser.evaluate (the worker's entry point) runs the evaluation on the session's data."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from py_engine import browser
+
+    def run(coro):  # in a thread of its own: a session's Playwright browser holds this thread's event loop
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coro).result()
 
     browser.clear()
     out = json.loads(browser.inspect((real_data / "wage.csv").read_bytes(), "wage.csv", "{}"))
     assert "ok" in out
-    syn = json.loads(asyncio.run(browser.synthesise(json.dumps({"method": "cart", "seed": 3, "holdout": 0.2}))))
+    syn = json.loads(run(browser.synthesise(json.dumps({"method": "cart", "seed": 3, "holdout": 0.2}))))
     assert "ok" in syn, syn
     steps = []
-    rep = json.loads(asyncio.run(browser.evaluate(json.dumps({"lang": "nl", "target": "jobclass"}),
+    rep = json.loads(run(browser.evaluate(json.dumps({"lang": "nl", "target": "jobclass"}),
                                                   steps.append)))
     assert "ok" in rep, rep
     rep = rep["ok"]
@@ -324,6 +329,6 @@ def test_worker_entry_point_evaluate(real_data):
     assert rep["data"]["n_holdout"] == 600 and rep["not_computed"] == []
     assert rep["options"]["target"] == "jobclass"
     assert len(steps) == 14 and json.loads(steps[-1])["key"] == "metrics.progress.membership"
-    bad = json.loads(asyncio.run(browser.evaluate(json.dumps({"target": "nope"}))))
+    bad = json.loads(run(browser.evaluate(json.dumps({"target": "nope"}))))
     assert bad["error"]["code"] == "evaluate.unknown_column" and bad["error"]["kind"] == "settings"
     browser.clear()

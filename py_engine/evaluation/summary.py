@@ -32,8 +32,10 @@ def _verdict(aspect: str, level: str, figure: dict | None, reason: str | None = 
     return out
 
 
-def _unknown(aspect: str, section: dict | None) -> dict:
-    reason = (section or {}).get("reason") or (section or {}).get("status") or "not_computed"
+def _unknown(aspect: str, section: dict | None, default: str = "not_computed") -> dict:
+    section = section or {}
+    status = section.get("status")
+    reason = section.get("reason") or (status if status not in (None, "ok") else None) or default
     return _verdict(aspect, "unknown", None, reason=reason)
 
 
@@ -50,8 +52,8 @@ def summarise(report: dict) -> list[dict]:
         worst = two["worst"][0] if two.get("worst") else None
         out.append(_verdict("utility", level, {"metric": "two_way_s_pmse_mean", "value": v,
                                                "worst_pair": worst}, value=round(v, 2)))
-    else:
-        out.append(_unknown("utility", two))
+    else:  # computed but no mean: a table of one column has no pairs
+        out.append(_unknown("utility", two, default="no_pairs"))
 
     ml = report.get("analysis", {}).get("ml")
     if _ok(ml) and ml.get("ratio") is not None:
@@ -61,6 +63,8 @@ def summarise(report: dict) -> list[dict]:
                                                 "real_score": ml["real_score"],
                                                 "synthetic_score": ml["synthetic_score"]},
                             value=round(r, 2), target=ml["target"]))
+    elif _ok(ml):  # computed, but the model trained on real rows predicts nothing (score <= 0): no ratio
+        out.append(_verdict("analysis", "unknown", None, reason="real_model_no_skill"))
     else:
         out.append(_unknown("analysis", ml))
 

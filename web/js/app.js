@@ -10,8 +10,9 @@ import * as settings from "./settings.js";
 import * as generate from "./generate.js";
 import * as result from "./result.js";
 import * as help from "./help.js";
+import * as report from "./report.js";
 
-const modules = [intake, settings, generate, result, help];
+const modules = [intake, settings, generate, result, report, help];
 let engine;
 
 function showStatus() {

@@ -128,6 +128,8 @@ export class Engine {
     this.pending.clear();
     this.start();
     const held = this.heldFile;
-    this.onRestart(held ? this.inspect(held.blob, held.options) : null);
+    // kept so a caller can wait for the file to be back before its next request (report.js)
+    this.reread = held ? this.inspect(held.blob, held.options) : null;
+    this.onRestart(this.reread);
   }
 }

@@ -113,6 +113,19 @@ async function loadPackages(names) {
   throw new RuntimeError("runtime.bad_file", { file: hit ? hit.file_name : text.slice(0, 120) });
 }
 
+// matplotlib and reportlab are loaded only when a PDF report is asked for (integrity-checked like the rest).
+let reportPackages = null;
+async function loadReportPackages(id) {
+  if (!reportPackages) {
+    progress(id, "packages", 0, 1, "report.progress.packages");
+    reportPackages = loadPackages(["matplotlib", "reportlab"]).catch((e) => {
+      reportPackages = null;
+      throw e;
+    });
+  }
+  await reportPackages;
+}
+
 function errorInfo(e) {
   if (e && e.info) return e.info;
   return { kind: "internal", code: "internal", params: { detail: String((e && e.message) || e).slice(-300) },
@@ -149,6 +162,7 @@ async function handle(msg) {
     case "evaluate":
       return unwrap(await engine.evaluate(JSON.stringify(msg.options || {}), progressCb));
     case "export": {
+      if (msg.format === "pdf") await loadReportPackages(id);
       const res = unwrap(await engine.export(msg.format, JSON.stringify({ lang: msg.lang }), progressCb));
       const proxy = engine.last_export_bytes();
       const bytes = proxy.toJs();

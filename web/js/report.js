@@ -1,0 +1,679 @@
+// The evaluation report in the page (issue 5): options, the `evaluate` request with progress and
+// Cancel, the summary first, then sections that fold open, plots drawn here as SVG from the report's
+// data (no matplotlib in the page), and the PDF download (made in the worker). Report dict:
+// py_engine/evaluation/REPORT.md. No inline styles (CSP): SVG attributes and CSS classes only.
+import { $, fmtDuration, fmtInt, h, saveBytes, setMessage } from "./dom.js";
+import { errorText, lang, t } from "./i18n.js";
+import { state } from "./state.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const REAL = "#1f5fa8";
+const SYN = "#e08214";
+const HEAT_HELP = { spmse: "report.page_heat_spmse", assoc: "report.page_heat_assoc", diff: "report.page_heat_diff" };
+let ctx;
+let timer = null;
+// what this module knows, for the synthetic result it was made for (dropped when that changes)
+let ev = fresh(null);
+
+function fresh(result) {
+  return {
+    result, report: null, run: null, error: null, restoring: false,
+    options: { target: "", sensitive: "", qi: [] },
+    pdf: { busy: false, progress: null, saved: null, error: null },
+  };
+}
+
+export function init(c) {
+  ctx = c;
+}
+
+function current() {
+  if (ev.result !== state.result) {
+    if (ev.run) ctx.engine.cancel(ev.run.promise);
+    ev = fresh(state.result);
+  }
+  return ev;
+}
+
+// ------------------------------------------------------------------ numbers in the page's language
+function num(x, digits = 2) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "–";
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 10 ** -digits || a >= 1e7)) {
+    return Number(x).toLocaleString(lang(), { maximumSignificantDigits: 3 });
+  }
+  return Number(x).toLocaleString(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+/** A share as a percentage; a small share that would round to 0 shows as "< 0.1%". */
+function pct(share, digits = 1) {
+  if (share === null || share === undefined) return "–";
+  const p = 100 * share;
+  if (p !== 0 && Math.abs(p) < 0.5 * 10 ** -digits) return `< ${num(10 ** -digits, digits)}%`;
+  return `${Number(p).toLocaleString(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits })}%`;
+}
+const pctValue = (p, digits = 1) => (p === null || p === undefined ? "–" : `${num(p, digits)}%`);
+const ci = (lo, hi, digits = 3) => t("report.ci", { low: num(lo, digits), high: num(hi, digits) });
+
+function params(p) {
+  const out = {};
+  for (const [k, v] of Object.entries(p || {})) {
+    out[k] = typeof v === "number" ? (Number.isInteger(v) ? fmtInt(v) : Number(v).toLocaleString(lang(), { maximumFractionDigits: 3 })) : v;
+  }
+  return out;
+}
+
+function levelText(level) {
+  if (!level) return "–";
+  if ("label" in level) return String(level.label);
+  if ("missing" in level) return level.missing === "" ? t("report.missing_cell") : t("report.missing_code", { code: level.missing });
+  if ("other" in level) return t("report.other_levels", { n: fmtInt(level.other) });
+  return JSON.stringify(level);
+}
+
+function reasonText(section) {
+  const s = section || {};
+  return t("metrics.reason." + (s.reason || "not_computed"), { detail: s.detail || "" });
+}
+
+const ok = (s) => Boolean(s) && s.status === "ok";
+const name = (m) => t("metrics.name." + m);
+
+// ------------------------------------------------------------------ running the evaluation
+function evaluate() {
+  const e = current();
+  if (e.run || !state.result) return;
+  const o = e.options;
+  const options = { lang: lang() };
+  if (o.target) options.target = o.target;
+  if (o.sensitive) options.sensitive = o.sensitive;
+  if (o.qi.length) options.quasi_identifiers = o.qi;
+  const promise = ctx.engine.evaluate(options, (p) => {
+    if (e.run && e.run.promise === promise) {
+      e.run.progress = p;
+      renderRun();
+    }
+  });
+  e.run = { promise, started: Date.now(), progress: null, cancelling: false };
+  e.error = null;
+  e.report = null;
+  e.pdf = fresh(null).pdf;
+  clearInterval(timer);
+  timer = setInterval(renderRun, 1000);
+  render();
+  $("#ev-status").focus();
+  promise.then(
+    (report) => {
+      finish(e);
+      e.report = report;
+      render();
+      const head = $("#h-ev-summary");
+      if (head) head.focus();
+    },
+    (err) => {
+      finish(e);
+      const info = err.info || { code: "internal", params: { detail: String(err.message || err) } };
+      e.error = info.kind === "cancelled" || info.code === "cancelled" ? { cancelled: true } : info;
+      render();
+    },
+  );
+}
+
+function finish(e) {
+  clearInterval(timer);
+  timer = null;
+  e.run = null;
+}
+
+/** Cancel: the worker is asked; if it had to be replaced, the synthetic data are made again. */
+async function cancel() {
+  const e = current();
+  if (!e.run || e.run.cancelling) return;
+  e.run.cancelling = true;
+  renderRun();
+  const worker = ctx.engine.worker;
+  await ctx.engine.cancel(e.run.promise);
+  if (ctx.engine.worker !== worker && state.result) await restore(e);
+}
+
+/** The worker was replaced: re-read the file, then synthesise again with the same settings and seed,
+ *  which gives the same synthetic data (the engine is deterministic for a seed). */
+async function restore(e) {
+  e.restoring = true;
+  render();
+  try {
+    if (ctx.engine.reread) await ctx.engine.reread;
+    await ctx.engine.synthesise(state.result.request, () => {});
+  } catch (err) {
+    e.error = err.info || err;
+  } finally {
+    e.restoring = false;
+    render();
+  }
+}
+
+async function downloadPdf() {
+  const e = current();
+  if (e.pdf.busy || !e.report) return;
+  e.pdf = { busy: true, progress: null, saved: null, error: null };
+  renderPdf();
+  try {
+    const file = await ctx.engine.export("pdf", lang(), (p) => {
+      e.pdf.progress = p;
+      renderPdf();
+    });
+    saveBytes(file.name, file.mime, file.bytes);
+    e.pdf.saved = { name: file.name };
+  } catch (err) {
+    e.pdf.error = err.info || err;
+  } finally {
+    e.pdf.busy = false;
+  }
+  renderPdf();
+}
+
+// ------------------------------------------------------------------ rendering
+export function render() {
+  const box = $("#evaluation");
+  if (!box) return;
+  const e = current();
+  if (!state.result) {
+    box.replaceChildren();
+    return;
+  }
+  const parts = [h("p", { class: "help", text: t("report.page_intro") })];
+  if (!state.result.holdout_rows) parts.push(h("p", { class: "notice", text: t("report.page_no_holdout") }));
+  parts.push(optionsForm(e));
+  parts.push(runBox(e));
+  if (e.report) parts.push(reportView(e.report));
+  box.replaceChildren(...parts);
+  renderRun();
+  if (e.report) renderPdf();
+}
+
+function optionsForm(e) {
+  const cols = state.result.columns || [];
+  const o = e.options;
+  const busy = Boolean(e.run) || e.restoring;
+  const select = (id, label, help, value, first, onChange) => {
+    const sel = h("select", { id, "aria-describedby": id + "-help", disabled: busy, dataset: { key: id } },
+      h("option", { value: "", text: first }), cols.map((c) => h("option", { value: c, text: c, selected: c === value })));
+    sel.addEventListener("change", () => onChange(sel.value));
+    return h("div", { class: "field" }, h("label", { for: id, text: label }), sel, h("p", { id: id + "-help", class: "help", text: help }));
+  };
+  const target = select("ev-target", t("report.page_target"), t("report.page_target_help"), o.target,
+    t("report.page_default_last", { column: cols[cols.length - 1] || "" }), (v) => { o.target = v; });
+  const sensitive = select("ev-sensitive", t("report.page_sensitive"), t("report.page_sensitive_help"), o.sensitive,
+    t("report.page_same_as_target"), (v) => { o.sensitive = v; });
+  const boxes = cols.map((c, i) => {
+    const id = `ev-qi-${i}`;
+    const cb = h("input", { type: "checkbox", id, checked: o.qi.includes(c), disabled: busy, dataset: { key: id } });
+    cb.addEventListener("change", () => {
+      o.qi = cols.filter((name, j) => (j === i ? cb.checked : o.qi.includes(name)));
+    });
+    return h("li", {}, cb, h("label", { for: id, text: c }));
+  });
+  const qi = h("fieldset", { class: "ev-qi" },
+    h("legend", { text: t("report.page_qi") }),
+    h("p", { class: "help", id: "ev-qi-help", text: t("report.page_qi_help") }),
+    h("ul", { class: "ev-qi-list", "aria-describedby": "ev-qi-help" }, boxes));
+  const button = h("button", { type: "button", id: "evaluate", class: "primary", disabled: busy || !state.result,
+    text: e.report ? t("report.page_again") : t("report.page_evaluate") });
+  button.addEventListener("click", evaluate);
+  return h("details", { class: "ev-options", open: !e.report },
+    h("summary", { text: t("report.page_options") }),
+    h("div", { class: "field-row" }, target, sensitive), qi,
+    h("div", { class: "actions" }, button));
+}
+
+function runBox(e) {
+  const cancelBtn = h("button", { type: "button", id: "ev-cancel", class: "secondary", text: t("generate.cancel") });
+  cancelBtn.addEventListener("click", cancel);
+  return h("div", { class: "ev-run" },
+    h("progress", { id: "ev-progress", max: 1, "aria-labelledby": "ev-status" }),
+    h("p", { id: "ev-status", class: "gen-status", role: "status", "aria-live": "polite", tabindex: "-1" }),
+    h("p", { id: "ev-elapsed", class: "muted" }),
+    h("div", { class: "actions" }, cancelBtn),
+    h("div", { id: "ev-message", class: "message", role: "alert", hidden: true }));
+}
+
+function renderRun() {
+  const e = current();
+  const bar = $("#ev-progress");
+  if (!bar) return;
+  const r = e.run;
+  bar.hidden = !r;
+  $("#ev-cancel").hidden = !r;
+  $("#ev-cancel").disabled = Boolean(r && r.cancelling);
+  $("#ev-elapsed").textContent = r ? t("generate.elapsed", { time: fmtDuration(Date.now() - r.started) }) : "";
+  let text = "";
+  if (e.restoring) text = t("report.page_restoring");
+  else if (r && r.cancelling) text = t("generate.cancelling");
+  else if (r && r.progress) {
+    const p = r.progress;
+    text = t("report.page_progress", { step: fmtInt(p.step), total: fmtInt(p.total), what: t(p.key, p.params || {}) });
+  } else if (r) text = t("report.page_starting");
+  else if (e.error && e.error.cancelled) text = t("report.page_cancelled");
+  else if (e.report) text = t("report.page_done", { seconds: num((e.report.timings || {}).total, 1) });
+  const status = $("#ev-status");
+  if (status.textContent !== text) status.textContent = text;
+  if (r && r.progress && r.progress.total) {
+    bar.max = r.progress.total;
+    bar.value = Math.min(r.progress.step, r.progress.total);
+  } else if (r) bar.removeAttribute("value");
+  setMessage($("#ev-message"), e.error && !e.error.cancelled ? errorText(e.error) : "");
+}
+
+function pdfBox() {
+  const button = h("button", { type: "button", id: "dl-pdf", class: "primary", text: t("report.page_pdf") });
+  button.addEventListener("click", downloadPdf);
+  return h("div", { class: "ev-pdf" },
+    h("h3", { id: "h-ev-pdf", text: t("report.page_pdf_h") }),
+    h("p", { class: "help", text: t("report.page_pdf_help") }),
+    h("div", { class: "downloads" }, button),
+    h("p", { id: "pdf-status", class: "busy", role: "status", "aria-live": "polite" }),
+    h("div", { id: "pdf-message", class: "message", role: "alert", hidden: true }));
+}
+
+function renderPdf() {
+  const e = current();
+  const button = $("#dl-pdf");
+  if (!button) return;
+  button.disabled = e.pdf.busy || Boolean(e.run);
+  let text = "";
+  if (e.pdf.busy) {
+    const p = e.pdf.progress;
+    text = p && p.key ? t("report.page_progress", { step: fmtInt(p.step), total: fmtInt(p.total), what: t(p.key, p.params || {}) })
+      : t("result.preparing");
+  } else if (e.pdf.saved) text = t("report.page_pdf_saved", { name: e.pdf.saved.name });
+  const status = $("#pdf-status");
+  if (status.textContent !== text) status.textContent = text;
+  setMessage($("#pdf-message"), e.pdf.error ? errorText(e.pdf.error) : "");
+}
+
+// ------------------------------------------------------------------ the report
+function reportView(r) {
+  return h("div", { class: "ev-report" },
+    summaryView(r),
+    pdfBox(),
+    section("columns", t("report.section.columns"), () => columnsView(r)),
+    section("utility", t("report.section.utility"), () => utilityView(r)),
+    section("pairs", t("report.section.pairs"), () => pairsView(r)),
+    section("combinations", t("report.section.combinations"), () => combinationsView(r)),
+    section("analysis", t("report.section.analysis"), () => analysisView(r)),
+    section("disclosure", t("report.section.disclosure"), () => disclosureView(r)));
+}
+
+/** A section that folds open; its content is built when first opened (big tables stay cheap). */
+function section(id, title, build) {
+  const body = h("div", { class: "ev-body" });
+  const det = h("details", { class: "ev-section", id: "ev-" + id }, h("summary", {}, h("span", { class: "ev-h", text: title })), body);
+  det.addEventListener("toggle", () => {
+    if (det.open && !body.childElementCount) body.append(...[].concat(build()));
+  });
+  return det;
+}
+
+function summaryView(r) {
+  const items = (r.summary || []).map((v) => {
+    let text = t(v.code, params(v.params));
+    if (v.level === "unknown" && v.reason) text += " " + t("metrics.reason." + v.reason, { detail: "" });
+    return h("li", { class: "verdict", dataset: { level: v.level, aspect: v.aspect } },
+      h("span", { class: "verdict-aspect", text: t("report.aspect." + v.aspect) }),
+      h("span", { class: "verdict-level", text: t("report.level." + v.level) }),
+      h("span", { class: "verdict-text", text }),
+      h("span", { class: "verdict-figure", text: figureText(v) }));
+  });
+  const data = r.data || {};
+  const rows = data.holdout
+    ? t("report.rows_holdout", { seed: (r.context || {}).seed ?? "–", train: fmtInt(data.n_train), total: fmtInt(data.n_train + data.n_holdout),
+      holdout: fmtInt(data.n_holdout), synthetic: fmtInt(data.n_synthetic) })
+    : t("report.rows_all", { train: fmtInt(data.n_train), synthetic: fmtInt(data.n_synthetic) });
+  const missing = r.not_computed || [];
+  const sections = {};
+  for (const g of ["utility", "pairs", "analysis", "disclosure"]) Object.assign(sections, r[g] || {});
+  return h("div", { class: "ev-summary" },
+    h("h3", { id: "h-ev-summary", tabindex: "-1", text: t("report.section.summary") }),
+    h("p", { class: "help", text: t("report.summary_intro") }),
+    h("ul", { class: "verdicts" }, items),
+    h("p", { class: "help", text: t("report.summary_no_score") }),
+    h("p", { text: rows }),
+    missing.length
+      ? h("div", {}, h("h4", { text: t("report.not_computed_h") }),
+        h("ul", {}, missing.map((m) => h("li", { text: `${name(m.metric)}: ${reasonText(sections[m.metric] || m)}` }))))
+      : h("p", { class: "muted", text: t("report.all_computed") }));
+}
+
+function figureText(v) {
+  const f = v.figure;
+  if (!f) return "";
+  switch (v.aspect) {
+    case "utility":
+      return t("report.figure.utility", { value: num(f.value, 2) }) +
+        (f.worst_pair ? " " + t("report.figure.worst_pair", { a: f.worst_pair.a, b: f.worst_pair.b, value: num(f.worst_pair.s_pmse, 1) }) : "");
+    case "analysis":
+      return t("report.figure.analysis", { value: num(f.value, 3), real: num(f.real_score, 3), synthetic: num(f.synthetic_score, 3) });
+    case "copies":
+      return t("report.figure.copies", { value: pct(f.value, 2), natural: pct(f.natural, 2) });
+    case "rep_u":
+      return t("report.figure.rep_u", { value: pctValue(f.value, 2), columns: (f.columns || []).join(", ") });
+    case "disco":
+      return t("report.figure.disco", { value: pctValue(f.value, 1), holdout: pctValue(f.holdout, 1) });
+    case "inference":
+      return t("report.figure.inference", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
+    case "membership":
+      return t("report.figure.membership", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
+    default:
+      return num(f.value, 3);
+  }
+}
+
+/** A table of text cells; the first row is the header. */
+function table(rows, caption, { numeric = [] } = {}) {
+  const [head, ...body] = rows;
+  return h("div", { class: "table-wrap ev-table", tabindex: "0", role: "region", "aria-label": caption },
+    h("table", { class: "data" },
+      h("caption", { class: "visually-hidden", text: caption }),
+      h("thead", {}, h("tr", {}, head.map((c, j) => h("th", { scope: "col", class: numeric.includes(j) ? "num" : null, text: c })))),
+      h("tbody", {}, body.map((row) => h("tr", {}, row.map((c, j) => (j === 0
+        ? h("th", { scope: "row", text: c })
+        : h("td", { class: numeric.includes(j) ? "num" : null, text: c }))))))));
+}
+
+function notComputed(s) {
+  return h("p", { class: "muted", text: t("report.not_computed_here", { reason: reasonText(s) }) });
+}
+
+// -- columns
+function columnsView(r) {
+  const s = (r.utility || {}).columns;
+  const out = [h("p", { class: "help", text: t("report.columns_intro") })];
+  if (!ok(s)) return out.concat(notComputed(s));
+  out.push(h("p", { text: t("report.columns_mean", { value: num(s.mean_score, 3) }) }));
+  out.push(h("p", { class: "legend" }, h("span", { class: "key real", text: t("report.real") }), " ",
+    h("span", { class: "key synthetic", text: t("report.synthetic") })));
+  out.push(h("ul", { class: "ev-columns" }, s.items.map((it) => h("li", { class: "ev-column" },
+    h("h4", { text: it.name }),
+    h("p", { class: "muted", text: `${t("type." + it.type)} · ${t("report.col.score")} ${num(it.score, 3)} (${it.metric === "ks_complement" ? "KS" : "TV"}) · ${t("report.col.missing")} ${pct((it.missing || {}).real_share)} / ${pct((it.missing || {}).synthetic_share)}` }),
+    columnPlot(it)))));
+  return out;
+}
+
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+  for (const c of children.flat()) if (c) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+/** Real and synthetic side by side: shares of observed values per bin, value or level. */
+function columnPlot(it) {
+  const p = it.plot || {};
+  let labels = [];
+  let real = (p.real || []).slice();
+  let syn = (p.synthetic || []).slice();
+  if (p.kind === "histogram") {
+    labels = (p.edge_labels || p.edges || []).slice(0, -1).map((e, i) => (p.edge_labels ? p.edge_labels[i]
+      : Number(p.edges[i]).toLocaleString(lang(), { maximumSignificantDigits: 4 })));
+  } else if (p.kind === "values") labels = (p.values || []).map((v) => num(v, 0));
+  else {
+    labels = (p.labels || []).slice();
+    if (p.other) {
+      labels.push(t("report.other_levels", { n: fmtInt(p.other.n_levels) }));
+      real.push(p.other.real);
+      syn.push(p.other.synthetic);
+    }
+  }
+  const tr = real.reduce((a, b) => a + b, 0) || 1;
+  const ts = syn.reduce((a, b) => a + b, 0) || 1;
+  real = real.map((x) => x / tr);
+  syn = syn.map((x) => x / ts);
+  const n = labels.length;
+  const label = t("report.page_plot_label", { column: it.name, score: num(it.score, 3) });
+  if (!n) return h("p", { class: "muted", text: t("report.no_values") });
+  const horizontal = p.kind === "bars";
+  const max = Math.max(...real, ...syn, 1e-9);
+  let plot;
+  if (horizontal) {
+    const rowH = 14;
+    const W = 320;
+    const L = 120;
+    const H = n * rowH + 6;
+    plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "ev-plot", role: "img", "aria-label": label },
+      svg("title", {}, label),
+      labels.map((lab, i) => {
+        const y = 3 + i * rowH;
+        const short = String(lab).length > 20 ? String(lab).slice(0, 19) + "…" : String(lab);
+        return svg("g", {},
+          svg("text", { x: L - 4, y: y + 10, "text-anchor": "end", class: "ev-tick" }, short),
+          svg("rect", { x: L, y: y + 1, width: Math.max(0.5, (real[i] / max) * (W - L - 8)), height: 5.5, fill: REAL },
+            svg("title", {}, `${lab}: ${t("report.real")} ${pct(real[i])}`)),
+          svg("rect", { x: L, y: y + 6.5, width: Math.max(0.5, (syn[i] / max) * (W - L - 8)), height: 5.5, fill: SYN },
+            svg("title", {}, `${lab}: ${t("report.synthetic")} ${pct(syn[i])}`)));
+      }));
+  } else {
+    const W = 320;
+    const H = 120;
+    const B = 18;
+    const bw = (W - 10) / n;
+    plot = svg("svg", { viewBox: `0 0 ${W} ${H + B}`, class: "ev-plot", role: "img", "aria-label": label },
+      svg("title", {}, label),
+      svg("line", { x1: 5, x2: W - 5, y1: H, y2: H, stroke: "#8c959f", "stroke-width": 0.6 }),
+      labels.map((lab, i) => svg("g", {},
+        svg("rect", { x: 5 + i * bw + bw * 0.08, y: H - (real[i] / max) * (H - 6), width: bw * 0.42, height: (real[i] / max) * (H - 6), fill: REAL },
+          svg("title", {}, `${lab}: ${t("report.real")} ${pct(real[i])}`)),
+        svg("rect", { x: 5 + i * bw + bw * 0.5, y: H - (syn[i] / max) * (H - 6), width: bw * 0.42, height: (syn[i] / max) * (H - 6), fill: SYN },
+          svg("title", {}, `${lab}: ${t("report.synthetic")} ${pct(syn[i])}`)))),
+      [0, Math.floor(n / 2), n - 1].filter((v, i, a) => a.indexOf(v) === i).map((i) =>
+        svg("text", { x: 5 + i * bw + bw / 2, y: H + 12, "text-anchor": i === 0 ? "start" : i === n - 1 ? "end" : "middle", class: "ev-tick" },
+          String(labels[i]).slice(0, 12))));
+  }
+  const rows = [[t("report.col.details"), t("report.real"), t("report.synthetic")]].concat(labels.map((lab, i) => [String(lab), pct(real[i]), pct(syn[i])]));
+  return h("div", { class: "ev-figure" }, plot,
+    h("details", { class: "ev-values" }, h("summary", { text: t("report.page_as_table") }), table(rows, label, { numeric: [1, 2] })));
+}
+
+// -- whole table
+function utilityView(r) {
+  const u = r.utility || {};
+  const rows = [[t("report.col.model"), "pMSE", t("report.col.expected"), "S_pMSE", "SPECKS", t("report.col.size")]];
+  const notes = [];
+  for (const key of ["logit", "logit_interactions", "cart"]) {
+    const s = u[key];
+    if (!ok(s)) {
+      rows.push([name(key), "–", "–", "–", "–", reasonText(s)]);
+      continue;
+    }
+    rows.push([name(key), num(s.pmse, 5), num(s.expected_pmse, 5), num(s.s_pmse, 2), num(s.specks, 3),
+      key === "cart" ? t("report.leaves", { n: fmtInt(s.leaves) }) : t("report.parameters", { n: fmtInt(s.k) })]);
+    if (s.interpretation) notes.push(`${name(key)}: ${t("metrics.interpretation." + s.interpretation)}`);
+    if (s.note) notes.push(`${name(key)}: ${t("metrics.reason." + s.note, { detail: "" })}`);
+    if (key === "cart") notes.push(t("report.cart_null", { permutations: fmtInt(s.permutations), p: num(s.p_value, 3) }));
+  }
+  return [h("p", { class: "help", text: t("report.utility_intro") }), table(rows, t("report.section.utility"), { numeric: [1, 2, 3, 4] }),
+    h("ul", {}, [...new Set(notes)].map((n) => h("li", { text: n })))];
+}
+
+// -- heat maps
+function colour(v, kind) {
+  if (v === null || v === undefined) return "#d9d9d9";
+  const mix = (a, b, f) => {
+    const pa = [1, 3, 5].map((i) => parseInt(a.slice(i, i + 2), 16));
+    const pb = [1, 3, 5].map((i) => parseInt(b.slice(i, i + 2), 16));
+    return "#" + pa.map((x, i) => Math.round(x + (pb[i] - x) * Math.max(0, Math.min(1, f))).toString(16).padStart(2, "0")).join("");
+  };
+  if (kind === "spmse") return v <= 1 ? "#ffffff" : mix("#fde0d2", "#99000d", (v - 1) / 14);
+  if (kind === "assoc") return v >= 0 ? mix("#ffffff", "#b2182b", v) : mix("#ffffff", "#2166ac", -v);
+  return v >= 0 ? mix("#ffffff", "#b35806", v / 0.3) : mix("#ffffff", "#542788", -v / 0.3);
+}
+
+function heatmap(matrix, labels, kind, caption, digits) {
+  const n = labels.length;
+  const cell = Math.max(9, Math.min(34, 460 / Math.max(n, 1)));
+  const L = 130;
+  const T = 110;
+  const W = L + n * cell + 4;
+  const H = T + n * cell + 4;
+  const short = (s) => (String(s).length > 18 ? String(s).slice(0, 8) + "…" + String(s).slice(-8) : String(s));
+  const fontClass = n > 20 ? "ev-tick small" : "ev-tick";
+  const cells = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = matrix[i][j];
+      const text = v === null || v === undefined ? "–" : num(v, digits);
+      const rect = svg("rect", { x: L + j * cell, y: T + i * cell, width: cell - 1, height: cell - 1, fill: i === j && kind === "spmse" ? "#d9d9d9" : colour(v, kind) },
+        svg("title", {}, `${labels[i]} × ${labels[j]}: ${text}`));
+      cells.push(rect);
+      if (n <= 12 && i !== j && v !== null && v !== undefined) {
+        cells.push(svg("text", { x: L + j * cell + cell / 2, y: T + i * cell + cell / 2 + 3, "text-anchor": "middle", class: "ev-cell" }, text));
+      }
+    }
+  }
+  const plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "ev-heat", role: "img", "aria-label": caption },
+    svg("title", {}, caption),
+    labels.map((lab, i) => svg("text", { x: L - 4, y: T + i * cell + cell / 2 + 3, "text-anchor": "end", class: fontClass }, short(lab))),
+    labels.map((lab, j) => svg("text", { x: 0, y: 0, transform: `translate(${L + j * cell + cell / 2 + 3},${T - 4}) rotate(-60)`, class: fontClass }, short(lab))),
+    cells);
+  const rows = [[""].concat(labels)].concat(labels.map((lab, i) => [lab].concat(matrix[i].map((v) => (v === null || v === undefined ? "–" : num(v, digits))))));
+  return h("figure", { class: "ev-figure" }, h("figcaption", { text: caption }),
+    h("p", { class: "help", text: t(HEAT_HELP[kind]) }), h("div", { class: "ev-heat-wrap" }, plot),
+    h("details", { class: "ev-values" }, h("summary", { text: t("report.page_as_table") }), table(rows, caption, { numeric: labels.map((_, k) => k + 1) })));
+}
+
+function pairsView(r) {
+  const p = r.pairs || {};
+  const out = [h("h4", { text: name("two_way") }), h("p", { class: "help", text: t("report.two_way_intro") })];
+  const two = p.two_way;
+  if (!ok(two)) out.push(notComputed(two));
+  else if ((two.columns || []).length < 2) out.push(h("p", { text: t("report.one_column") }));
+  else {
+    out.push(h("p", { text: t("report.two_way_stats", { mean: num(two.mean, 2), median: num(two.median, 2), max: num(two.max, 2) }) }));
+    if (two.interpretation) out.push(h("p", { text: t("metrics.interpretation." + two.interpretation) }));
+    out.push(heatmap(two.matrix, two.columns, "spmse", name("two_way"), 1));
+    out.push(h("p", { text: t("report.worst_pairs") }));
+    out.push(table([[t("report.col.pair"), "S_pMSE"]].concat((two.worst || []).map((w) => [`${w.a} × ${w.b}`, num(w.s_pmse, 2)])),
+      t("report.worst_pairs"), { numeric: [1] }));
+  }
+  const a = p.association;
+  out.push(h("h4", { text: name("association") }), h("p", { class: "help", text: t("report.association_intro") }));
+  if (!ok(a)) return out.concat(notComputed(a));
+  if ((a.columns || []).length < 2) return out.concat(h("p", { text: t("report.one_column") }));
+  out.push(h("p", { text: t("report.association_stats", { mean: num(a.mean_abs_difference, 3), max: num(a.max_abs_difference, 3) }) }));
+  out.push(h("div", { class: "ev-heat-row" },
+    heatmap(a.real, a.columns, "assoc", `${name("association")}: ${t("report.real")}`, 2),
+    heatmap(a.synthetic, a.columns, "assoc", `${name("association")}: ${t("report.synthetic")}`, 2)));
+  out.push(heatmap(a.difference, a.columns, "diff", t("report.difference"), 2));
+  return out;
+}
+
+// -- combinations
+function combinationsView(r) {
+  const s = (r.combinations || {}).categories;
+  const out = [h("p", { class: "help", text: t("report.combinations_intro") })];
+  if (!ok(s)) return out.concat(notComputed(s));
+  if (!(s.columns || []).length) return out.concat(h("p", { text: t("metrics.reason.no_categorical_columns") }));
+  const hold = (r.data || {}).holdout;
+  out.push(h("h4", { text: t("report.impossible_h") }));
+  out.push(table([[t("report.col.measure"), t("report.synthetic"), t("report.col.holdout_natural")],
+    [t("report.unseen_pair"), pct(s.unseen_pair_share, 2), hold ? pct(s.unseen_pair_share_holdout, 2) : "–"],
+    [t("report.unseen_full"), pct(s.unseen_full_share, 2), hold ? pct(s.unseen_full_share_holdout, 2) : "–"]],
+  t("report.impossible_h"), { numeric: [1, 2] }));
+  out.push(h("p", { class: "help", text: t("report.impossible_explain") }));
+  if ((s.unseen_pairs || []).length) {
+    out.push(h("p", { text: t("report.unseen_pairs_top", { n: fmtInt(s.n_unseen_pairs || 0) }) }));
+    out.push(table([[t("report.col.combination"), t("report.col.synthetic_rows")]].concat(s.unseen_pairs.map((u) =>
+      [`${u.a} = ${levelText(u.a_value)} & ${u.b} = ${levelText(u.b_value)}`, fmtInt(u.synthetic)])), t("report.impossible_h"), { numeric: [1] }));
+  }
+  out.push(h("h4", { text: t("report.top_combinations_h") }), h("p", { text: t("report.top_combinations", { columns: s.columns.join(", ") }) }));
+  out.push(table([[t("report.col.combination"), t("report.real"), t("report.synthetic")]].concat((s.top || []).map((c) =>
+    [c.values.map(levelText).join(" · "), pct(c.real_share, 2), pct(c.synthetic_share, 2)])), t("report.top_combinations_h"), { numeric: [1, 2] }));
+  return out;
+}
+
+// -- analysis
+function termLabel(x) {
+  if (x.term === "per_sd") return t("report.term.per_sd", { column: x.column });
+  if (x.term === "missing") return t("report.term.missing", { column: x.column });
+  if (x.term === "level") return t("report.term.level", { column: x.column, level: levelText(x.level), reference: levelText(x.reference) });
+  return `${x.column || ""} ${x.term}`;
+}
+const est = (v) => (v ? `${num(v[0], 3)} [${num(v[1], 3)}; ${num(v[2], 3)}]` : "–");
+
+function analysisView(r) {
+  const a = r.analysis || {};
+  const out = [h("h4", { text: name("ml") }), h("p", { class: "help", text: t("report.ml_intro") })];
+  const ml = a.ml;
+  if (!ok(ml)) out.push(notComputed(ml));
+  else {
+    out.push(table([[t("report.col.trained_on"), t("report.score." + ml.metric)],
+      [t("report.trained_real", { n: fmtInt(ml.n_train) }), num(ml.real_score, 3)],
+      [t("report.trained_synthetic", { n: fmtInt(ml.n_synthetic) }), num(ml.synthetic_score, 3)],
+      [t("report.ratio"), num(ml.ratio, 3)]], name("ml"), { numeric: [1] }));
+    out.push(h("p", { class: "help", text: t("report.ml_details", { target: ml.target, task: t("report.task." + ml.task), holdout: fmtInt(ml.n_holdout) }) }));
+  }
+  const c = a.ci_overlap;
+  out.push(h("h4", { text: name("ci_overlap") }), h("p", { class: "help", text: t("report.ci_intro") }));
+  if (!ok(c)) return out.concat(notComputed(c));
+  out.push(h("p", { text: t("report.ci_mean", { value: num(c.mean_overlap, 3) }) }));
+  const terms = (c.terms || []).filter((x) => x.term !== "(intercept)" && x.overlap !== null).sort((x, y) => x.overlap - y.overlap);
+  out.push(table([[t("report.col.term"), t("report.real"), t("report.synthetic"), t("report.col.overlap")]].concat(
+    terms.map((x) => [termLabel(x), est(x.real), est(x.synthetic), num(x.overlap, 2)])), name("ci_overlap"), { numeric: [3] }));
+  return out;
+}
+
+// -- disclosure
+function disclosureView(r) {
+  const d = r.disclosure || {};
+  const out = [h("p", { class: "help", text: t("report.disclosure_intro") })];
+  const head = (m, intro) => out.push(h("h4", { text: name(m) }), h("p", { class: "help", text: t(intro) }));
+  const cp = d.copies;
+  head("copies", "report.copies_intro");
+  if (ok(cp)) {
+    out.push(table([[t("report.col.measure"), t("report.col.value")],
+      [t("report.copies_share"), `${pct(cp.share, 2)} (${fmtInt(cp.n_copies)} / ${fmtInt(cp.n_synthetic)})`],
+      [t("report.copies_unique"), fmtInt(cp.unique_copies)],
+      [t("report.copies_natural"), cp.natural === null || cp.natural === undefined ? t("metrics.reason.no_holdout") : `${pct(cp.natural, 2)} (${fmtInt(cp.n_natural)} / ${fmtInt(cp.n_holdout)})`]],
+    name("copies")));
+  } else out.push(notComputed(cp));
+  const ru = d.rep_u;
+  head("rep_u", "report.rep_u_intro");
+  if (ok(ru)) {
+    out.push(table([[t("report.col.columns"), "repU", t("report.col.replicated"), t("report.col.unique_real"), t("report.col.unique_synthetic")]].concat(
+      ["quasi_identifiers", "all_columns"].map((k) => {
+        const x = ru[k] || {};
+        return [`${t("report.rep_u." + k)}: ${(x.columns || []).join(", ")}`, pctValue(x.rep_u, 2), fmtInt(x.n_replicated), fmtInt(x.n_unique_real), fmtInt(x.n_unique_synthetic)];
+      })), name("rep_u"), { numeric: [1, 2, 3, 4] }));
+  } else out.push(notComputed(ru));
+  const dc = d.disco;
+  head("disco", "report.disco_intro");
+  if (ok(dc)) {
+    const tr = dc.train || {};
+    out.push(h("p", { text: t("report.disco_keys", { keys: (tr.keys || []).join(", "), target: tr.target }) }));
+    out.push(table([[t("report.col.records"), "DiSCO", "DiS", t("report.col.in_synthetic"), t("report.col.number")]].concat(
+      ["train", "holdout"].map((k) => {
+        const x = dc[k];
+        return x ? [t("report.disco." + k), pctValue(x.disco, 2), pctValue(x.dis, 2), pctValue(x.in_synthetic, 1), fmtInt(x.n)]
+          : [t("report.disco." + k), "–", "–", "–", "–"];
+      })), name("disco"), { numeric: [1, 2, 3, 4] }));
+  } else out.push(notComputed(dc));
+  const inf = d.inference;
+  head("inference", "report.inference_intro");
+  if (ok(inf)) {
+    const rate = (x, c) => (x === null || x === undefined ? "–" : `${pct(x)} (${t("report.ci", { low: pct((c || [])[0]), high: pct((c || [])[1]) })})`);
+    out.push(table([[t("report.col.measure"), t("report.col.value")],
+      [t("report.inference_risk"), `${num(inf.risk, 3)} (${ci(inf.ci_low, inf.ci_high)})`],
+      [t("report.inference_main", { n: fmtInt(inf.n_main) }), rate(inf.main_rate, inf.main_ci)],
+      [t("report.inference_control", { n: fmtInt(inf.n_control) }), rate(inf.control_rate, inf.control_ci)]], name("inference")));
+    out.push(h("p", { class: "help", text: t("report.inference_known", { secret: inf.secret, known: (inf.known || []).join(", ") }) }));
+  } else out.push(notComputed(inf));
+  const mem = d.membership;
+  head("membership", "report.membership_intro");
+  out.push(ok(mem)
+    ? h("p", { text: t("report.membership_result", { auc: num(mem.auc, 3), ci: ci(mem.ci_low, mem.ci_high), members: fmtInt(mem.n_members), nonmembers: fmtInt(mem.n_nonmembers) }) })
+    : notComputed(mem));
+  const dcr = d.dcr;
+  head("dcr", "report.dcr_intro");
+  out.push(ok(dcr)
+    ? h("p", { text: t("report.dcr_result", { train: num(dcr.median_train, 4), holdout: num(dcr.median_holdout, 4), ratio: num(dcr.ratio, 2), zero_train: pct(dcr.zero_train, 2), zero_holdout: pct(dcr.zero_holdout, 2) }) })
+    : notComputed(dcr));
+  return out;
+}
