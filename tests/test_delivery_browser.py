@@ -21,6 +21,7 @@ import serve
 
 def drop_file(page, path: Path, name: str | None = None, selector: str = "#drop") -> None:
     """Drop a real file on the page the way a user does: a DataTransfer with a File in a drop event."""
+    page.wait_for_function("() => window.localsynth !== undefined")
     data = list(path.read_bytes())
     handle = page.evaluate_handle(
         """([bytes, name]) => {

@@ -270,3 +270,30 @@ def test_csv_and_txt_are_read_whatever_mime_type_the_browser_reports(page, name,
     assert page.text_content("#data-name") == name
     assert page.evaluate("() => window.localsynth.state.summary.n_rows") == 3000
     assert ".csv" in page.get_attribute("#file-input", "accept") and ".txt" in page.get_attribute("#file-input", "accept")
+
+
+def test_a_file_dropped_while_the_page_is_still_starting_is_loaded(new_page, server):
+    """The page fetches its strings before it wires the drop zone; a file dropped in that moment must
+    not be opened by the browser in place of the page, nor lost: it is read once the page is live."""
+    page = new_page("about:blank", lang="nl")
+    release = []
+
+    def slow_strings(route):
+        release.append(route)  # held until the file has been dropped
+
+    page.route("**/i18n/nl.json", slow_strings)
+    page.goto(f"{server.url}?lang=nl", wait_until="commit")
+    for _ in range(600):  # the page asks for its Dutch strings: its script runs, the drop zone is not wired
+        if release:
+            break
+        page.wait_for_timeout(50)
+    assert release, "the page never asked for its strings"
+    assert page.evaluate("() => window.localsynth === undefined"), "the page was already wired"
+    drop_file(page, REAL / "credit.csv", wait=False)
+    for route in release:
+        route.continue_()
+    page.unroute("**/i18n/nl.json")
+    settle(page)
+    assert page.evaluate("() => window.localsynth.state.summary.name") == "credit.csv"
+    assert page.url.startswith(server.url), page.url
+    assert page.is_visible("#to-settings")

@@ -28,8 +28,11 @@ def text(lang: str, key: str, **params) -> str:
 
 
 def drop_file(page, path: Path | None = None, name: str | None = None, data: bytes | None = None,
-              selector: str = "#drop", mime: str = "text/csv") -> None:
-    """Drop a file on the page as a user does: a DataTransfer holding a File, in a drop event."""
+              selector: str = "#drop", mime: str = "text/csv", wait: bool = True) -> None:
+    """Drop a file on the page as a user does: a DataTransfer holding a File, in a drop event; first
+    (unless wait=False) wait until the page is wired, as a user who sees the drop zone would."""
+    if wait:
+        page.wait_for_function("() => window.localsynth !== undefined")
     data = path.read_bytes() if data is None else data
     handle = page.evaluate_handle(
         """([b64, name, mime]) => {

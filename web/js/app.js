@@ -132,7 +132,28 @@ function wire() {
   $("#start-over").addEventListener("click", startOver);
 }
 
+/** Until the page is wired (the strings are fetched first), a file dropped on it must neither make
+ * the browser open it in this tab nor be lost: the last one is kept and loaded once the page is live. */
+function holdEarlyDrops() {
+  const held = { file: null };
+  const onDragover = (e) => e.preventDefault();
+  const onDrop = (e) => {
+    e.preventDefault();
+    const file = e.dataTransfer && e.dataTransfer.files[0];
+    if (file) held.file = file;
+  };
+  window.addEventListener("dragover", onDragover);
+  window.addEventListener("drop", onDrop);
+  held.release = () => {
+    window.removeEventListener("dragover", onDragover);
+    window.removeEventListener("drop", onDrop);
+    return held.file;
+  };
+  return held;
+}
+
 async function main() {
+  const early = holdEarlyDrops();
   // Start the runtime first: it takes the longest. The user can pick a file meanwhile.
   engine = new Engine({
     onLoadProgress: (p) => {
@@ -145,7 +166,6 @@ async function main() {
     },
     onRestart,
   });
-  window.localsynth = { engine, state }; // for tests and the curious
   await setLanguage(pickLanguage());
   if (location.protocol === "file:") $("#file-protocol").hidden = false;
   const ctx = { engine, state, refresh, goTo, notice, startOver, h };
@@ -154,6 +174,10 @@ async function main() {
   refresh();
   goTo("data", { focus: false });
   document.documentElement.classList.remove("js-pending");
+  // for tests and the curious; set once the page answers to input, so tests can wait for it
+  window.localsynth = { engine, state };
+  const dropped = early.release();
+  if (dropped) intake.loadFile(dropped);
   engine.loaded.then((info) => {
     state.versions = info.versions;
     state.timings = { ...info.timings, page_ready: performance.now() }; // benchmarks/startup.py (main)
