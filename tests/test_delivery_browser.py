@@ -14,24 +14,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REAL, ROOT, Server, free_port, wait_ready
+from uihelp import drop_file
 
 sys.path.insert(0, str(ROOT))
 import serve
-
-
-def drop_file(page, path: Path, name: str | None = None, selector: str = "#drop") -> None:
-    """Drop a real file on the page the way a user does: a DataTransfer with a File in a drop event."""
-    page.wait_for_function("() => window.localsynth !== undefined")
-    data = list(path.read_bytes())
-    handle = page.evaluate_handle(
-        """([bytes, name]) => {
-            const dt = new DataTransfer();
-            dt.items.add(new File([new Uint8Array(bytes)], name, { type: "text/csv" }));
-            return dt;
-        }""",
-        [data, name or path.name],
-    )
-    page.dispatch_event(selector, "drop", {"dataTransfer": handle})
 
 
 def schema_rows(page) -> dict[str, str]:

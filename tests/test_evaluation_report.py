@@ -19,7 +19,7 @@ from py_engine.evaluation.disclosure import disco, inference_attack, replicated_
 from py_engine.evaluation.pairs import correlation_ratio, cramers_v, spearman
 from py_engine.holdout import split
 from py_engine.i18n import strings
-from py_engine.progress import Step
+from py_engine.progress import Step, drive
 
 
 @pytest.fixture(scope="module")
@@ -114,12 +114,7 @@ def test_steps_progress_and_options(wage):
     train, hold = wage
     work = evaluate_steps(train, train, hold, {"skip": ["cart", "ml"], "target": "wage"})
     steps = []
-    while True:
-        try:
-            steps.append(next(work))
-        except StopIteration as stop:
-            rep = stop.value
-            break
+    rep = drive(work, steps.append)
     assert all(isinstance(s, Step) and s.stage == "evaluate" for s in steps)
     assert [s.step for s in steps] == list(range(1, len(steps) + 1))
     assert rep["utility"]["cart"] == {"status": "not_computed", "reason": "skipped"}

@@ -20,7 +20,7 @@ from py_engine.evaluation import evaluate
 from py_engine.evaluation.baselines import load_csv
 from py_engine.holdout import split
 from py_engine.i18n import strings
-from py_engine.progress import Step
+from py_engine.progress import Step, drive
 from py_engine.report import build_pdf, pdf_bytes
 from py_engine.synthesis import syn
 
@@ -111,12 +111,7 @@ def test_dutch_pdf_is_dutch_throughout(pdfs, credit_report, tmp_path):
 def test_build_pdf_reports_progress_and_returns_the_bytes(credit_report):
     work = build_pdf(credit_report, "en")
     steps = []
-    while True:
-        try:
-            steps.append(next(work))
-        except StopIteration as stop:
-            data = stop.value
-            break
+    data = drive(work, steps.append)
     assert data[:5] == b"%PDF-"
     assert all(isinstance(s, Step) and s.stage == "report" for s in steps)
     assert [s.step for s in steps] == list(range(1, len(steps) + 1)) and steps[-1].total == len(steps)

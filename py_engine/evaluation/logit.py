@@ -112,16 +112,17 @@ def blocks(vs: list[Var], n: int, interactions: bool) -> list[Block]:
                 none_a, none_b = a.idx == a.size, b.idx == b.size
                 size = a.size * b.size
                 idx = np.where(none_a | none_b, size, a.idx * b.size + b.idx).astype(np.intp)
-                if a.w is None and b.w is None:
-                    w = None
-                elif a.w is None:
-                    w = b.w
-                elif b.w is None:
-                    w = a.w
-                else:
-                    w = a.w * b.w
-                out.append(Block(name, idx, w, size))
+                out.append(Block(name, idx, _times(a.w, b.w), size))
     return out
+
+
+def _times(wa: np.ndarray | None, wb: np.ndarray | None) -> np.ndarray | None:
+    """The product of two blocks' row weights, where None stands for all ones."""
+    if wa is None:
+        return wb
+    if wb is None:
+        return wa
+    return wa * wb
 
 
 def n_columns(vs: list[Var], interactions: bool) -> int:
@@ -144,15 +145,7 @@ def gram(bl: list[Block]) -> np.ndarray:
             bk = bl[k]
             width = bk.size + 1
             base = bj.idx * width + bk.idx
-            if bj.w is None and bk.w is None:
-                w = None
-            elif bj.w is None:
-                w = bk.w
-            elif bk.w is None:
-                w = bj.w
-            else:
-                w = bj.w * bk.w
-            t = np.bincount(base, weights=w, minlength=(bj.size + 1) * width)
+            t = np.bincount(base, weights=_times(bj.w, bk.w), minlength=(bj.size + 1) * width)
             t = t.reshape(bj.size + 1, width)[: bj.size, : bk.size]
             g[offs[j]:offs[j + 1], offs[k]:offs[k + 1]] = t
             if k != j:
