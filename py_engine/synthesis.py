@@ -42,7 +42,9 @@ class SynthSettings:
     smoothing: str = "density"  # CART: "density" adds kernel noise to rare numeric draws; "none"
     proper: bool = False  # CART: bootstrap the real rows before each fit (synthpop's proper = TRUE)
     missing: str = "synthesise"  # "synthesise" missingness as in the data; "drop" incomplete rows; "impute"
-    max_predictor_levels: int = 60  # categoricals with more levels are not used as predictors
+    # CART: None (the default): every categorical is used as a predictor, however many levels it has
+    # (with target-aware codes, methods/cart.level_codes); a number: categoricals with more levels are not
+    max_predictor_levels: int | None = None
     # cart, gc: leave out synthetic rows that repeat on every column a real row that is unique in the real
     # data, beyond the share a new sample from the population would (estimated leave-one-out); after
     # synthpop's sdc(rm.replicated.uniques = TRUE). Other synthetic rows take their place.
@@ -67,7 +69,9 @@ class SynthSettings:
             raise EngineError("settings.bad_seed", kind="settings", seed=self.seed)
         if not isinstance(self.cp, (int, float)) or isinstance(self.cp, bool) or not self.cp >= 0:
             raise EngineError("settings.bad_cp", kind="settings", cp=self.cp)
-        if int(self.max_predictor_levels) != self.max_predictor_levels or self.max_predictor_levels < 2:
+        if self.max_predictor_levels is not None and (
+                isinstance(self.max_predictor_levels, bool) or not isinstance(self.max_predictor_levels, (int, float))
+                or int(self.max_predictor_levels) != self.max_predictor_levels or self.max_predictor_levels < 2):
             raise EngineError("settings.bad_max_levels", kind="settings", value=self.max_predictor_levels)
 
     def to_dict(self) -> dict:
@@ -122,12 +126,17 @@ def resolve_seed(seed) -> int:
     return int(seed)
 
 
-def resolve_visit_sequence(columns: list[str], encs: dict, given: list[str] | None, max_levels: int
+def resolve_visit_sequence(columns: list[str], encs: dict, given: list[str] | None, max_levels: int | None
                            ) -> tuple[list[str], list[dict]]:
     """The CART visit sequence and notes: the user's order (unknown names are an error, columns left
-    out are appended in table order); by default the table's order with categoricals of more than
-    max_levels levels moved to the end (they are not used as predictors; synthpop's advice)."""
+    out are appended in table order); by default the table's order. Categoricals of many levels are
+    used as predictors like any other column (methods/cart.level_codes), so they keep their place.
+    Only where the user sets max_levels are categoricals of more levels left out as predictors: by
+    default they are then moved to the end (synthpop's advice)."""
     from .methods.common import note
+
+    def many(c: str) -> bool:
+        return max_levels is not None and not encs[c].is_number and encs[c].n_levels > max_levels
 
     notes = []
     if given:
@@ -143,10 +152,10 @@ def resolve_visit_sequence(columns: list[str], encs: dict, given: list[str] | No
             notes.append(note("visit_sequence_appended", None, columns=", ".join(rest)))
         visit = given + rest
         for c in visit[:-1]:
-            if not encs[c].is_number and encs[c].n_levels > max_levels:
+            if many(c):
                 notes.append(note("high_cardinality_not_predictor", c, levels=encs[c].n_levels, limit=max_levels))
         return visit, notes
-    high = [c for c in columns if not encs[c].is_number and encs[c].n_levels > max_levels]
+    high = [c for c in columns if many(c)]
     for c in high:
         notes.append(note("high_cardinality_last", c, levels=encs[c].n_levels, limit=max_levels))
     return [c for c in columns if c not in high] + high, notes
@@ -187,7 +196,7 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     model = None
     syn_cols: dict = {}
     if s.method == "cart":
-        visit, vnotes = resolve_visit_sequence(synth_cols, encs, s.visit_sequence, int(s.max_predictor_levels))
+        visit, vnotes = resolve_visit_sequence(synth_cols, encs, s.visit_sequence, s.max_predictor_levels)
         notes.extend(vnotes)
         s.visit_sequence = visit
         if visit:

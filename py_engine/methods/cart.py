@@ -32,7 +32,11 @@ import numpy as np
 from ..progress import Step
 from .common import Encoded, bincount, make_smoother, note, round_sig
 
-MAX_DEPTH = 30  # rpart's maxdepth
+MAX_DEPTH = 30  # rpart's maxdepth (a classification tree of more classes may grow as deep as its classes)
+MAX_TREE_CLASSES = 200  # a categorical target of more levels: its tree sees the most common ones + "other"
+MAX_EXTRA_CODES = 3  # extra profile columns per categorical predictor of a 3+ class target
+PROFILE_SHARE = 0.95  # components kept: the smallest number with this share of the profile variance
+TIE = 1e-3  # eigenvalues within this relative distance count as tied
 
 
 class CartSampler:
@@ -49,17 +53,23 @@ class CartSampler:
                  y_codes: np.ndarray | None, y_num: np.ndarray | None, n_classes: int):
         """(X for the fitting rows, X for the synthetic rows), float32 as sklearn's trees use."""
         n_fit, n_syn = len(rows), len(next(iter(syn.values())).tok)
-        Xf = np.empty((n_fit, len(preds)), dtype=np.float32)
-        Xs = np.empty((n_syn, len(preds)), dtype=np.float32)
-        for j, p in enumerate(preds):
+        fit_cols, syn_cols = [], []
+        for p in preds:
             sp = syn[p.name]
             if p.is_number:
-                Xf[:, j] = _number_feature(p, p.x[rows], p.tok[rows])
-                Xs[:, j] = _number_feature(p, sp.x, sp.tok)
+                fit_cols.append(_number_feature(p, p.x[rows], p.tok[rows]).astype(np.float32))
+                syn_cols.append(_number_feature(p, sp.x, sp.tok).astype(np.float32))
             else:
-                rank = level_ranks(p.codes[rows], p.n_levels, y_codes, y_num, n_classes)
-                Xf[:, j] = rank[p.codes[rows]]
-                Xs[:, j] = rank[sp.codes]
+                fc = p.codes[rows]
+                enc = level_codes(fc, p.n_levels, y_codes, y_num, n_classes)
+                for j in range(enc.shape[1]):
+                    fit_cols.append(enc[fc, j])
+                    syn_cols.append(enc[sp.codes, j])
+        Xf = np.empty((n_fit, len(fit_cols)), dtype=np.float32)
+        Xs = np.empty((n_syn, len(syn_cols)), dtype=np.float32)
+        for j, (a, b) in enumerate(zip(fit_cols, syn_cols, strict=True)):
+            Xf[:, j] = a
+            Xs[:, j] = b
         return Xf, Xs
 
     # ----------------------------------------------------------------- one target
@@ -101,15 +111,19 @@ class CartSampler:
         from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
         mb = int(self.s.minbucket)
+        depth = MAX_DEPTH
         if classify:
             p = bincount(target) / len(target)
             root = 1.0 - float(np.sum(p * p))
             cls = DecisionTreeClassifier
+            # Gini prefers end cuts: with many classes a path may need a split per class (a school
+            # code separating 131 authorities), so the depth limit is at least the number of classes
+            depth = max(MAX_DEPTH, len(p))
         else:
             root = float(np.var(target))
             cls = DecisionTreeRegressor
         seed = int(self.rng.integers(0, 2**31 - 1))
-        return cls(min_samples_leaf=mb, min_samples_split=max(2, 3 * mb), max_depth=MAX_DEPTH,
+        return cls(min_samples_leaf=mb, min_samples_split=max(2, 3 * mb), max_depth=depth,
                    min_impurity_decrease=round_sig(float(self.s.cp) * root, 6), random_state=seed)
 
 
@@ -145,7 +159,32 @@ def level_ranks(codes: np.ndarray, n_levels: int, y_codes: np.ndarray | None, y_
 
     Scores are rounded to 8 significant digits and ties broken by level number, so the order is the
     same on every platform. Levels absent from the fitting rows sit at the overall mean."""
+    return level_codes(codes, n_levels, y_codes, y_num, n_classes, extra=0)[:, 0]
+
+
+def level_codes(codes: np.ndarray, n_levels: int, y_codes: np.ndarray | None, y_num: np.ndarray | None,
+                n_classes: int, extra: int = MAX_EXTRA_CODES) -> np.ndarray:
+    """Tree features of each level of a categorical predictor: an (n_levels, d) float32 array of ranks.
+
+    Column 0 is the rank by the target (level_ranks). For a target of 3 or more classes, one dimension
+    may not separate levels whose class profiles differ (several classes of equal weight, a code that
+    determines a column of many levels: a school its authority), so up to `extra` more columns follow,
+    as DUOpop's EncodedCart gives principal components of the level-by-target table -- but of the
+    class *shares* of each level (its profile), weighted by the level's rows, so that frequent levels
+    do not dominate. With C = sum_j n_j (p_j - pbar)(p_j - pbar)^T (p_j level j's class shares, pbar
+    the overall shares) and eigenvalues l_1 >= l_2 >= ..., more columns are added only where the first
+    component holds less than 95% of the variance (l_1 < 0.95 sum l); k is the smallest number of
+    components with 95% (DUOpop's rule, on variance rather than sdev), widened over eigenvalues tied
+    with l_k (within 0.1%). The extra codes are the profiles projected on d = min(k, extra) fixed
+    directions inside the span of those k components (B = P_k R, P_k the projector on the span, R a
+    fixed pseudo-random matrix): the projector does not depend on how a platform's LAPACK picks
+    eigenvectors of tied eigenvalues, and a generic direction separates every pair of distinct profiles
+    (a basis aligned with the classes would separate one class from the rest per column). Each column
+    is turned into ranks (scores rounded to 8 significant digits, ties by level number), as column 0.
+    Numeric and two-class targets need one column: the level's mean (share of the second class) holds
+    the best split (Breiman et al. 1984)."""
     counts = bincount(codes, minlength=n_levels).astype(float)
+    extra_scores = None
     if y_num is not None:
         sums = bincount(codes, weights=y_num, minlength=n_levels)
         overall = float(np.mean(y_num)) if len(y_num) else 0.0
@@ -168,10 +207,66 @@ def level_ranks(codes: np.ndarray, n_levels: int, y_codes: np.ndarray | None, y_
             if vec[big] < 0:
                 vec = -vec
             score = prop @ vec
+            if extra > 0 and n_levels > 2:
+                extra_scores = _profile_scores(prop, w[::-1], v[:, ::-1], extra)
     score = np.array([round_sig(s, 8) for s in score])
-    order = np.lexsort((np.arange(n_levels), score))
-    rank = np.empty(n_levels, dtype=np.float32)
-    rank[order] = np.arange(n_levels, dtype=np.float32)
+    cols = [_ranks(score)]
+    if extra_scores is not None:
+        cols.extend(_ranks(_round_sig_array(extra_scores[:, j], 8)) for j in range(extra_scores.shape[1]))
+    return np.stack(cols, axis=1)
+
+
+def _profile_scores(prop: np.ndarray, w: np.ndarray, v: np.ndarray, extra: int) -> np.ndarray | None:
+    """(n_levels, d) scores of the level profiles `prop` on d fixed directions in the span of the first
+    k principal components (eigenvalues `w` descending, eigenvectors `v` as columns); None where the
+    first component holds PROFILE_SHARE of the variance. See level_codes."""
+    w = np.maximum(w, 0.0)
+    tot = float(w.sum())
+    if not tot > 0 or w[0] >= PROFILE_SHARE * tot:
+        return None
+    cum = np.cumsum(w)
+    k = int(np.searchsorted(cum, PROFILE_SHARE * tot)) + 1
+    while k < len(w) and w[k] > 0 and w[k] >= w[k - 1] * (1 - TIE):
+        k += 1
+    k = min(k, len(w))
+    c = prop.shape[1]
+    d = min(k, extra)
+    # fixed directions: uniforms of a Generator with a constant seed (exact on every platform)
+    R = np.random.default_rng(20251202).random((c, d)) - 0.5
+    vk = v[:, :k]
+    B = _round_sig_array(vk @ (vk.T @ R), 8)
+    # scores summed class by class in a fixed order (no BLAS), so equal profiles get equal bytes
+    out = np.zeros((prop.shape[0], d))
+    for j in range(c):
+        out += prop[:, j:j + 1] * B[j:j + 1, :]
+    return out
+
+
+_P10 = np.array([float(10 ** i) for i in range(23)])  # exact powers of ten
+
+
+def _round_sig_array(x: np.ndarray, digits: int) -> np.ndarray:
+    """round_sig on an array: x rounded to `digits` significant digits by exact powers of ten."""
+    x = np.asarray(x, dtype=float)
+    out = x.copy()
+    ok = np.isfinite(x) & (x != 0)
+    if not ok.any():
+        return out
+    xo = x[ok]
+    k = digits - 1 - np.floor(np.log10(np.abs(xo))).astype(np.int64)
+    k = np.clip(k, -22, 22)
+    pos = k >= 0
+    p10 = _P10[np.abs(k)]
+    r = np.where(pos, np.round(xo * p10) / p10, np.round(xo / p10) * p10)
+    out[ok] = r
+    return out
+
+
+def _ranks(score: np.ndarray) -> np.ndarray:
+    n = len(score)
+    order = np.lexsort((np.arange(n), score))
+    rank = np.empty(n, dtype=np.float32)
+    rank[order] = np.arange(n, dtype=np.float32)
     return rank
 
 
@@ -183,7 +278,7 @@ def cart_steps(encs: dict[str, Encoded], visit: list[str], n_out: int, settings,
     """Synthesise the columns in `visit` order; yields a Step per column; returns the synthetic columns."""
     sampler = CartSampler(settings, rng)
     total = total or len(visit)
-    maxlev = int(settings.max_predictor_levels)
+    maxlev = settings.max_predictor_levels  # None: every categorical predicts, however many levels
     syn: dict[str, Encoded] = {}
     done: list[Encoded] = []
     all_rows = None
@@ -193,7 +288,7 @@ def cart_steps(encs: dict[str, Encoded], visit: list[str], n_out: int, settings,
         if all_rows is None:
             all_rows = np.arange(n_real)
         out_all = np.arange(n_out)
-        preds = [p for p in done if p.is_number or p.n_levels <= maxlev]
+        preds = [p for p in done if p.is_number or maxlev is None or p.n_levels <= maxlev]
         first = not done
         if first:
             # synthpop's "sample": a bootstrap of the real values (joint with which token is missing)
@@ -228,9 +323,9 @@ def cart_steps(encs: dict[str, Encoded], visit: list[str], n_out: int, settings,
         else:
             group = None
             L = e.n_levels
-            if L > maxlev:
-                group = group_levels(e.codes, L, maxlev)
-                notes.append(note("cart_grouped_target", name, levels=L, kept=maxlev))
+            if L > MAX_TREE_CLASSES:
+                group = group_levels(e.codes, L, MAX_TREE_CLASSES)
+                notes.append(note("cart_grouped_target", name, levels=L, kept=MAX_TREE_CLASSES))
             codes = sampler.draw(e.codes.astype(np.int64), True, 0, preds, syn, all_rows, out_all, group)
             s = Encoded(name, e.type, e.tokens, np.where(codes >= len(e.labels), codes - len(e.labels), -1)
                         .astype(np.int32), codes=codes.astype(np.int32), labels=e.labels)
