@@ -198,7 +198,7 @@ def add_synth_parser(sub) -> None:
     p.add_argument("--smoothing", choices=["none", "density"], help="CART: smoothing of numeric draws")
     p.add_argument("--proper", action="store_true", help="CART: bootstrap the real rows before each fit")
     p.add_argument("--max-predictor-levels", type=int,
-                   help="categoricals with more levels are not used as predictors")
+                   help="CART: categoricals with more levels are not used as predictors (default: no limit)")
     p.add_argument("--missing", choices=["synthesise", "drop", "impute"], default="synthesise")
     p.add_argument("--missing-codes", action="append", metavar="COL=CODE[,CODE]",
                    help="declare missing-value codes of a column, e.g. income=-8,9999 (repeatable)")
@@ -356,7 +356,8 @@ def add_report_parser(sub) -> None:
     p.add_argument("--cp", type=float, help="CART: complexity parameter")
     p.add_argument("--smoothing", choices=["none", "density"], help="CART: smoothing of numeric draws")
     p.add_argument("--proper", action="store_true", help="CART: bootstrap the real rows before each fit")
-    p.add_argument("--max-predictor-levels", type=int, help="categoricals with more levels are not predictors")
+    p.add_argument("--max-predictor-levels", type=int,
+                   help="CART: categoricals with more levels are not predictors (default: no limit)")
     p.add_argument("--missing", choices=["synthesise", "drop", "impute"], default="synthesise")
     p.add_argument("--missing-codes", action="append", metavar="COL=CODE[,CODE]",
                    help="declare missing-value codes of a column (repeatable)")

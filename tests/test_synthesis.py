@@ -249,17 +249,25 @@ def test_high_cardinality_column_within_a_time_bound():
     res = syn(ds, {"seed": 1})
     took = time.perf_counter() - t0
     assert took < 30, took
-    codes = {n["code"] for n in res.notes if n.get("column") == "business_name"}
-    assert {"high_cardinality_last", "cart_grouped_target"} <= codes
-    assert res.settings.visit_sequence[-1] == "business_name"
+    # a categorical of 1,468 levels keeps its place and predicts the others (issue 10)
+    assert res.settings.visit_sequence[0] == "business_name"
+    assert not any(n["code"].startswith("high_cardinality") for n in res.notes)
     names = res.synthetic.values["business_name"]
     assert names.nunique() > 300
     assert set(names.astype(str)) <= set(ds.values["business_name"].astype(str))
+    # NumberofLocations is a function of business_name in the real data (a chain's size): kept
+    real = pd.DataFrame({"b": ds.values["business_name"].astype(str), "n": ds.values["NumberofLocations"]})
+    truth = real.drop_duplicates("b").set_index("b")["n"]
+    same = names.astype(str).map(truth).to_numpy() == np.asarray(res.synthetic.values["NumberofLocations"])
+    assert same.mean() > 0.9, same.mean()
 
 
-def test_high_cardinality_not_used_as_predictor_when_user_puts_it_first():
+def test_high_cardinality_target_grouped_and_left_out_as_predictor_when_the_user_sets_a_limit():
     ds = load("restaurant_inspections.csv")
-    res = syn(ds, {"seed": 1, "visit_sequence": ["business_name", "inspection_score"]})
+    res = syn(ds, {"seed": 1, "visit_sequence": ["inspection_score", "business_name"]})
+    assert any(n["code"] == "cart_grouped_target" and n["column"] == "business_name" for n in res.notes)
+    assert not any(n["code"] == "high_cardinality_not_predictor" for n in res.notes)
+    res = syn(ds, {"seed": 1, "visit_sequence": ["business_name", "inspection_score"], "max_predictor_levels": 60})
     assert any(n["code"] == "high_cardinality_not_predictor" for n in res.notes)
     assert_valid(ds, res.synthetic, ds.n_rows)
 

@@ -9,7 +9,7 @@ For the visit sequence v1, v2, ..., vp:
   in its leaf. For a category this is a level drawn with the leaf's class proportions.
 - Trees as rpart's: minbucket (smallest leaf), minsplit = 3 * minbucket, cp (a split must lower the
   lack of fit by cp times that of the root: sklearn's min_impurity_decrease = cp * root impurity),
-  maxdepth 30.
+  maxdepth 30 (a classification tree of k > 30 classes: k, as Gini's end cuts may need a split per class).
 - proper = True: the real rows are bootstrapped before each fit (synthpop's proper = TRUE).
 - A number with missing cells is two variables, as in synthpop: which missing token or "observed"
   (v.NA) is synthesised first; the value (v.0) is fitted on the observed rows only.
@@ -18,9 +18,13 @@ For the visit sequence v1, v2, ..., vp:
 scikit-learn trees split numbers only. A categorical predictor is given to a tree as the rank of its
 levels ordered by the target: by the target's mean for a number (Breiman et al. 1984: this ordering
 holds the best split), by the first principal component of the levels' class proportions for a
-category (Coppersmith, Hong & Hosking 1999), by the share of the second class for two classes. A
-categorical with more levels than max_predictor_levels is not used as a predictor; as a target its
-tree is fitted on its most common levels plus "other", and donors are still its real values.
+category (Coppersmith, Hong & Hosking 1999), by the share of the second class for two classes.
+A categorical of many levels (a school code of thousands) is a predictor like any other: where one
+rank cannot separate its levels' class profiles, up to 3 more codes of each level's profile follow,
+after DUOpop's principal components of the level-by-target table (level_codes), recomputed for every
+tree. Only where the user sets max_predictor_levels are categoricals of more levels left out as
+predictors. As a target, a categorical of more than MAX_TREE_CLASSES levels has its tree fitted on its
+most common levels plus "other", and donors are still its real values.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .common import Encoded, bincount, make_smoother, note, round_sig
 MAX_DEPTH = 30  # rpart's maxdepth (a classification tree of more classes may grow as deep as its classes)
 MAX_TREE_CLASSES = 200  # a categorical target of more levels: its tree sees the most common ones + "other"
 MAX_EXTRA_CODES = 3  # extra profile columns per categorical predictor of a 3+ class target
+EXTRA_MIN_LEVELS = 60  # predictors of at most this many levels keep the one rank (see level_codes)
 PROFILE_SHARE = 0.95  # components kept: the smallest number with this share of the profile variance
 TIE = 1e-3  # eigenvalues within this relative distance count as tied
 
@@ -163,10 +168,11 @@ def level_ranks(codes: np.ndarray, n_levels: int, y_codes: np.ndarray | None, y_
 
 
 def level_codes(codes: np.ndarray, n_levels: int, y_codes: np.ndarray | None, y_num: np.ndarray | None,
-                n_classes: int, extra: int = MAX_EXTRA_CODES) -> np.ndarray:
+                n_classes: int, extra: int = MAX_EXTRA_CODES, min_levels: int = EXTRA_MIN_LEVELS) -> np.ndarray:
     """Tree features of each level of a categorical predictor: an (n_levels, d) float32 array of ranks.
 
-    Column 0 is the rank by the target (level_ranks). For a target of 3 or more classes, one dimension
+    Column 0 is the rank by the target (level_ranks). For a predictor of more than `min_levels`
+    levels and a target of 3 or more classes, one dimension
     may not separate levels whose class profiles differ (several classes of equal weight, a code that
     determines a column of many levels: a school its authority), so up to `extra` more columns follow,
     as DUOpop's EncodedCart gives principal components of the level-by-target table -- but of the
@@ -182,7 +188,10 @@ def level_codes(codes: np.ndarray, n_levels: int, y_codes: np.ndarray | None, y_
     (a basis aligned with the classes would separate one class from the rest per column). Each column
     is turned into ranks (scores rounded to 8 significant digits, ties by level number), as column 0.
     Numeric and two-class targets need one column: the level's mean (share of the second class) holds
-    the best split (Breiman et al. 1984)."""
+    the best split (Breiman et al. 1984). Why not below EXTRA_MIN_LEVELS (DUOpop encodes above 15):
+    with extra columns for predictors of more than 2 (15) levels the mean two-way S_pMSE over seeds
+    1-3 was 8% (3%) worse on wage (adult: its 16-level education and 41-level native_country) than
+    with the one rank (benchmarks/results/manylevel.md); few levels are ordered well by one rank."""
     counts = bincount(codes, minlength=n_levels).astype(float)
     extra_scores = None
     if y_num is not None:
@@ -207,7 +216,7 @@ def level_codes(codes: np.ndarray, n_levels: int, y_codes: np.ndarray | None, y_
             if vec[big] < 0:
                 vec = -vec
             score = prop @ vec
-            if extra > 0 and n_levels > 2:
+            if extra > 0 and n_levels > min_levels:
                 extra_scores = _profile_scores(prop, w[::-1], v[:, ::-1], extra)
     score = np.array([round_sig(s, 8) for s in score])
     cols = [_ranks(score)]

@@ -4,7 +4,7 @@ import { errorText, t } from "./i18n.js";
 import { HOLDOUT_FRACTION, HOLDOUT_MAX_ROWS, includedColumns, randomSeed, state } from "./state.js";
 import * as generate from "./generate.js";
 
-const MAX_PREDICTOR_LEVELS = 60; // py_engine SynthSettings.max_predictor_levels
+const MANY_LEVELS = 60; // a hint above this many categories (py_engine schema.HIGH_CARDINALITY)
 const SMALL_DATA_ROWS = 200;
 const WIDE_DATA_COLUMNS = 40;
 const FIELDS = {
@@ -84,11 +84,9 @@ export function onColumnsChanged() {
   s.visit_sequence = kept.concat(names.filter((n) => !kept.includes(n)));
 }
 
-/** The engine's default: table order, categoricals of many levels last (resolve_visit_sequence). */
+/** The engine's default: table order; categoricals of many levels keep their place (resolve_visit_sequence). */
 function defaultVisitOrder() {
-  const many = (c) => c.type === "categorical" && c.n_distinct > MAX_PREDICTOR_LEVELS;
-  const cols = includedColumns().filter((c) => c.type !== "identifier");
-  return cols.filter((c) => !many(c)).concat(cols.filter(many)).map((c) => c.name);
+  return includedColumns().filter((c) => c.type !== "identifier").map((c) => c.name);
 }
 
 function visitOrder() {
@@ -173,11 +171,11 @@ function hints() {
   const cols = includedColumns();
   const out = [];
   const method = state.settings.method;
-  const many = cols.filter((c) => c.type === "categorical" && c.n_distinct > MAX_PREDICTOR_LEVELS);
+  const many = cols.filter((c) => c.type === "categorical" && c.n_distinct > MANY_LEVELS);
   if (many.length && method !== "marginal") {
     out.push(t(method === "cart" ? "hint.many_levels_cart" : "hint.many_levels_gc", {
       columns: many.slice(0, 3).map((c) => `${c.name} (${fmtInt(c.n_distinct)})`).join(", "),
-      max: MAX_PREDICTOR_LEVELS,
+      max: MANY_LEVELS,
     }));
   }
   if (s.n_rows < SMALL_DATA_ROWS && method !== "marginal") out.push(t("hint.small", { rows: fmtInt(s.n_rows) }));
