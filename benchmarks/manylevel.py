@@ -12,6 +12,7 @@ determines authority and sector), then gender, age, ses, track, score. Each case
 - cpython: `python -c` with the engine's folder first on sys.path; wall and CPU seconds of `syn`, peak RSS;
 - pyodide: benchmarks/manylevel_bench.mjs (the engine's py_engine/ copied into Pyodide's file system);
   wall and CPU seconds of `syn`, the WebAssembly memory after the run (= its peak).
+The sha256 of the synthetic CSV shows whether CPython and Pyodide give the same bytes for the same seed.
 "in real authority": the share of synthetic rows whose authority is the real authority of their school.
 Results: benchmarks/results/manylevel.json and manylevel.md.
 """
@@ -35,7 +36,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 TABLE = WORK / "schools_31k.csv"
 
 CPYTHON = """
-import io, json, resource, sys, time
+import hashlib, io, json, resource, sys, time
 sys.path.insert(0, {engine!r}); sys.path.insert(1, {root!r})
 import pandas as pd
 from py_engine.reading import read_table
@@ -52,8 +53,9 @@ t1 = time.perf_counter(); c1 = time.process_time()
 res = syn(ds, {{"method": "cart", "seed": {seed}}})
 t2 = time.perf_counter(); c2 = time.process_time()
 real = pd.read_csv(io.BytesIO(data))
-s = pd.read_csv(io.BytesIO(to_csv_bytes(res.synthetic)))
-print(json.dumps({{"read_s": t1 - t0, "synth_s": t2 - t1, "synth_cpu_s": c2 - c1, "rows": ds.n_rows,
+out = to_csv_bytes(res.synthetic)
+s = pd.read_csv(io.BytesIO(out))
+print(json.dumps({{"sha256": hashlib.sha256(out).hexdigest(), "read_s": t1 - t0, "synth_s": t2 - t1, "synth_cpu_s": c2 - c1, "rows": ds.n_rows,
                   "in_real_authority": in_real_authority(real, s),
                   "notes": sorted({{n["code"] for n in res.notes}}),
                   "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}}))
@@ -91,15 +93,16 @@ def write(runs: list[dict], command: str) -> None:
              "CART with defaults, seed 1. Machine: 2 cores shared with up to 8 engineers (load average "
              "often above 10), so wall seconds are noisy; CPU seconds of the synthesis process are the "
              "fairer figure.\n",
-             "| engine | target | fit+sample s (wall) | fit+sample s (CPU) | memory MB | in real authority |",
-             "|---|---|---:|---:|---:|---:|"]
+             "| engine | target | fit+sample s (wall) | fit+sample s (CPU) | memory MB | in real authority | "
+             "synthetic CSV sha256 |",
+             "|---|---|---:|---:|---:|---:|---|"]
     for r in runs:
         if "error" in r:
-            lines.append(f"| {r['engine']} | {r['target']} | error: {r['error'][-120:]!r} | | | |")
+            lines.append(f"| {r['engine']} | {r['target']} | error: {r['error'][-120:]!r} | | | | |")
             continue
         mem = r.get("peak_rss_bytes") or r.get("wasm_memory_bytes")
         lines.append(f"| {r['engine']} | {r['target']} | {r['synth_s']:.1f} | {r['synth_cpu_s']:.1f} | "
-                     f"{mem / 2**20:,.0f} | {100 * r['in_real_authority']:.1f}% |")
+                     f"{mem / 2**20:,.0f} | {100 * r['in_real_authority']:.1f}% | {r.get('sha256', '')[:16]} |")
     by = {(r["engine"], r["target"]): r for r in runs if "error" not in r}
     lines.append("")
     for target in ("cpython", "pyodide"):

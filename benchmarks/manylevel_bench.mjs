@@ -3,7 +3,7 @@
 //   node benchmarks/manylevel_bench.mjs SITE_PYODIDE_DIR ENGINE_REPO_DIR TABLE.csv SEED
 // Prints one JSON line: seconds for reading+schema and for synthesis, the WebAssembly memory after the
 // run (it only grows, so it is the peak), the CPU seconds of the synthesis (robust on a loaded machine) and the share of synthetic rows whose school lies in its real
-// authority.
+// authority, and the sha256 of the synthetic CSV (the same seed gives the same bytes as on CPython).
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -26,7 +26,7 @@ copyTree(path.join(repo, "py_engine"), "/engine/py_engine");
 py.FS.writeFile("/tmp/in.csv", fs.readFileSync(table));
 py.globals.set("SEED", Number(seed));
 py.runPython(`
-import io, json, sys, time
+import hashlib, io, json, sys, time
 sys.path.insert(0, "/engine")
 import numpy as np, pandas as pd
 from py_engine.reading import read_table
@@ -49,10 +49,11 @@ t2 = time.perf_counter()
 const cpu = process.cpuUsage(cpu0);
 const out = py.runPython(`
 real = pd.read_csv(io.BytesIO(data))
-s = pd.read_csv(io.BytesIO(to_csv_bytes(res.synthetic)))
+out_csv = to_csv_bytes(res.synthetic)
+s = pd.read_csv(io.BytesIO(out_csv))
 truth = real.drop_duplicates("school").set_index("school")["authority"]
 share = float(np.mean(s["school"].map(truth).to_numpy() == s["authority"].to_numpy()))
-json.dumps({"read_s": t1 - t0, "synth_s": t2 - t1, "rows": ds.n_rows, "in_real_authority": share,
+json.dumps({"read_s": t1 - t0, "synth_s": t2 - t1, "rows": ds.n_rows, "in_real_authority": share, "sha256": hashlib.sha256(out_csv).hexdigest(),
             "notes": sorted({n["code"] for n in res.notes})})
 `);
 const res = JSON.parse(out);

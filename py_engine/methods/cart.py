@@ -37,7 +37,7 @@ from ..progress import Step
 from .common import Encoded, bincount, make_smoother, note, round_sig
 
 MAX_DEPTH = 30  # rpart's maxdepth (a classification tree of more classes may grow as deep as its classes)
-MAX_TREE_CLASSES = 200  # a categorical target of more levels: its tree sees the most common ones + "other"
+MAX_TREE_CLASSES = 400  # a categorical target of more levels: its tree sees the most common ones + "other"
 MAX_EXTRA_CODES = 3  # extra profile columns per categorical predictor of a 3+ class target
 EXTRA_MIN_LEVELS = 60  # predictors of at most this many levels keep the one rank (see level_codes)
 PROFILE_SHARE = 0.95  # components kept: the smallest number with this share of the profile variance
