@@ -115,7 +115,10 @@ def write(runs: list[dict], command: str) -> None:
     lines.append("")
     lines.append("Engines: " + "; ".join(f"{r['engine']} = {r['engine_path']} ({r['commit']})"
                                          for r in runs if r["target"] == "cpython"))
-    (RESULTS / "manylevel.md").write_text("\n".join(lines) + "\n")
+    path = RESULTS / "manylevel.md"
+    old = path.read_text() if path.exists() else ""
+    kept = old[old.index("\n## "):] if "\n## " in old else ""  # the hand-written sections stay
+    path.write_text("\n".join(lines) + "\n" + kept)
 
 
 def main(argv=None) -> int:
