@@ -55,6 +55,9 @@ _CODE_WORDS = {"id", "nr", "nummer", "code", "cd", "key", "brin", "lea", "postco
 _UNIT_WORDS = {"school", "gemeente", "municipality", "lea", "district", "klas", "class", "instelling",
                "vestiging", "bestuur", "wijk", "buurt", "regio", "region", "provincie", "province", "county",
                "ward", "authority", "locatie", "location", "number", "no"}
+_MEASURE_WORDS = {"n", "nof", "num", "count", "aantal", "size", "grootte", "avg", "mean", "gem", "gemiddelde",
+                  "pct", "percent", "perc", "per", "in", "of", "total", "totaal", "sum", "score", "rate",
+                  "share", "aandeel", "min", "max", "sd"}
 _CODE_SUFFIXES = ("code", "nr", "nummer", "num")
 CODE_LIKE_MIN_LEVELS = 10  # "many levels": fewer distinct whole numbers stay as they are
 # Values that files use as missing-value codes (synthpop's cont.na; SPSS/Stata conventions).
@@ -301,6 +304,8 @@ def code_like_name(name: str) -> bool:
         return False
     if any(w in _CODE_WORDS for w in words):
         return True
+    if any(w in _MEASURE_WORDS for w in words) or "number" in words[:-1]:
+        return False  # pupils_in_class, school_size, n_per_school, number_of_schools: amounts
     last = re.sub(r"\d+$", "", words[-1])
     if last in _UNIT_WORDS and (last not in ("number", "no") or len(words) > 1):
         return True
@@ -468,8 +473,11 @@ def infer_schema(raw: RawTable, overrides: dict | None = None, all_missing_codes
         col = infer_column(name, raw.frame[name], raw.dialect, own)
         extra = [c for c in shared if c not in own]
         if extra and ov.get("all_missing_codes", True) and _holds_numbers(col):
-            col = infer_column(name, raw.frame[name], raw.dialect, own + extra)
-            col.shared_codes = extra
+            # only the codes the column has: a code it never writes changes nothing in it
+            extra = [c for c in extra if _missing_mask(raw.frame[name], [c], raw.dialect.decimal).any()]
+            if extra:
+                col = infer_column(name, raw.frame[name], raw.dialect, own + extra)
+                col.shared_codes = extra
         col = apply_override(col, raw.frame[name], raw.dialect, ov)
         for sug in col.suggestions:
             sug["applied"] = (col.type == sug["value"]) if sug["kind"] == "type" else sug["value"] in col.missing_codes
