@@ -59,6 +59,8 @@ _MEASURE_WORDS = {"n", "nof", "num", "count", "aantal", "size", "grootte", "avg"
                   "pct", "percent", "perc", "per", "in", "of", "total", "totaal", "sum", "score", "rate",
                   "share", "aandeel", "min", "max", "sd"}
 _CODE_SUFFIXES = ("code", "nr", "nummer", "num")
+# the reasons of suggestions, each a key "suggest.<code>" in the locales
+SUGGESTION_CODES = ("code_like", "code_below", "code_above", "code_spike")
 CODE_LIKE_MIN_LEVELS = 10  # "many levels": fewer distinct whole numbers stay as they are
 # Values that files use as missing-value codes (synthpop's cont.na; SPSS/Stata conventions).
 MISSING_CODE_CANDIDATES = (-1, -2, -3, -4, -5, -6, -7, -8, -9, -97, -98, -99, -999, -9999, -99999,
@@ -426,8 +428,8 @@ def infer_column(name: str, raw: pd.Series, dialect: Dialect, missing_codes: lis
                 col.type = CATEGORICAL
                 col.number_format = None
                 col.high_cardinality = len(uniq) > HIGH_CARDINALITY
-                col.suggestions.insert(0, {"kind": "type", "value": CATEGORICAL, "code": "code_like",
-                                           "params": {"count": len(uniq)}, "applied": True})
+                col.suggestions.insert(0, dict(kind="type", value=CATEGORICAL, code=SUGGESTION_CODES[0],
+                                               params={"count": len(uniq)}, applied=True))
         else:
             found = _detect_time_format(uniq.astype(str))
             if found:

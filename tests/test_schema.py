@@ -282,3 +282,11 @@ def test_code_like_integers_are_categories_by_default_and_counts_stay_numbers():
     ds = from_raw(raw, s)
     assert str(ds.values["school"].dtype) == "category"
     assert to_csv_bytes(ds) == "\n".join(rows).encode() + b"\n"
+
+
+def test_every_suggestion_has_its_strings_in_both_languages():
+    from py_engine.i18n import strings
+    from py_engine.schema import SUGGESTION_CODES
+
+    for lang in ("en", "nl"):
+        assert [c for c in SUGGESTION_CODES if f"suggest.{c}" not in strings(lang)] == []
