@@ -115,7 +115,7 @@ def suggestion_lines(schema, lang: str = "en") -> list[str]:
         for sug in c.suggestions:
             text = translate("suggest." + sug["code"], lang, column=c.name, **sug["params"])
             if sug["kind"] == "type":
-                how = (f"(as suggested; --type {c.name}=integer treats it as a number)" if sug["applied"]
+                how = (f"(read as categories; --type {c.name}=integer treats it as a number)" if sug["applied"]
                        else f"(--type {c.name}={sug['value']} accepts it)")
             else:
                 if not sug["applied"]:  # grouped by number: -9 and -9.0 are one code
@@ -347,6 +347,11 @@ def cmd_report(args, out=sys.stdout) -> int:
     raw = read_table(data, src.name, encoding=args.encoding, delimiter=args.delimiter, decimal=args.decimal)
     schema = infer_schema(raw, overrides_from_args(args), all_codes_from_args(args))
     print(f"{raw.name}: {raw.n_rows} rows, {raw.frame.shape[1]} columns", file=out)
+    hints = suggestion_lines(schema)
+    if hints:
+        print("suggestions:", file=out)
+        for line in hints:
+            print(line, file=out)
     ds = from_raw(raw, schema)
     del raw, data
     seed = resolve_seed(settings.get("seed"))
