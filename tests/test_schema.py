@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -290,3 +292,19 @@ def test_every_suggestion_has_its_strings_in_both_languages():
 
     for lang in ("en", "nl"):
         assert [c for c in SUGGESTION_CODES if f"suggest.{c}" not in strings(lang)] == []
+
+
+def test_synthetic_numbers_are_written_with_the_files_signs():
+    from py_engine.synthesis import syn
+
+    rng = np.random.default_rng(5)
+    rows = ["prijs;aandeel;groep"] + [
+        f"€ {v:,.2f};{p}%;{'ab'[i % 2]}".replace(",", "_").replace(".", ",").replace("_", ".")
+        for i, (v, p) in enumerate(zip(rng.uniform(-50, 5000, 200), rng.integers(0, 101, 200), strict=True))]
+    data = ("\n".join(rows) + "\n").encode("cp1252")
+    raw = read_table(data)
+    ds = from_raw(raw, infer_schema(raw))
+    assert to_csv_bytes(ds) == data
+    out = to_csv_bytes(syn(ds, {"method": "marginal", "seed": 1, "n_rows": 100}).synthetic).decode("cp1252")
+    lines = out.splitlines()[1:]
+    assert all(re.match(r"^€ -?\d{1,3}(\.\d{3})*,\d{2};\d{1,3}%;[ab]$", ln) for ln in lines), lines[:3]
