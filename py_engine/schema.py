@@ -460,7 +460,8 @@ def infer_schema(raw: RawTable, overrides: dict | None = None, all_missing_codes
     overrides: {column: {"type": ..., "exclude": bool, "missing_codes": [...], "all_missing_codes":
     bool}}; unknown columns are an error (the caller's mistake, named).
     all_missing_codes: codes declared for every column whose values are numbers (numeric, integer,
-    or a code-like integer read as categories), added to the column's own codes; a column opts out
+    or a code-like integer read as categories), with or without these codes, added to the column's
+    own codes; a column opts out
     with "all_missing_codes": false in its override. The added ones are listed in `shared_codes`.
     """
     overrides = overrides or {}
@@ -474,12 +475,16 @@ def infer_schema(raw: RawTable, overrides: dict | None = None, all_missing_codes
         own = _clean_codes(ov.get("missing_codes"))
         col = infer_column(name, raw.frame[name], raw.dialect, own)
         extra = [c for c in shared if c not in own]
-        if extra and ov.get("all_missing_codes", True) and _holds_numbers(col):
+        if extra and ov.get("all_missing_codes", True):
             # only the codes the column has: a code it never writes changes nothing in it
             extra = [c for c in extra if _missing_mask(raw.frame[name], [c], raw.dialect.decimal).any()]
             if extra:
-                col = infer_column(name, raw.frame[name], raw.dialect, own + extra)
-                col.shared_codes = extra
+                # a numeric column, or one whose values are numbers once the codes are taken out
+                # ("weet niet" among amounts)
+                coded = infer_column(name, raw.frame[name], raw.dialect, own + extra)
+                if _holds_numbers(col) or _holds_numbers(coded):
+                    col = coded
+                    col.shared_codes = extra
         col = apply_override(col, raw.frame[name], raw.dialect, ov)
         for sug in col.suggestions:
             sug["applied"] = (col.type == sug["value"]) if sug["kind"] == "type" else sug["value"] in col.missing_codes

@@ -259,6 +259,12 @@ def test_codes_for_all_numeric_columns_at_once():
     assert s["kids"].missing_codes == ["99"] and s["kids"].shared_codes == []  # kids has no -9
     assert s["city"].missing_codes == [] and s["city"].type == "categorical"  # not a numeric column
     assert s["temp"].missing_codes == (["-9"] if "-9" in raw.frame["temp"].tolist() else [])
+    # a text code among numbers: the column is numeric once the code is out
+    raw2, s2 = schema_of("inc,city\n100,Ede\n-8,weet niet\n250,Oss\nweet niet,Epe\n300,Ede\n")
+    assert s2["inc"].type == "categorical"
+    s2 = infer_schema(raw2, all_missing_codes=["-8", "weet niet"])
+    assert s2["inc"].type == "integer" and s2["inc"].shared_codes == ["-8", "weet niet"]
+    assert s2["city"].type == "categorical" and s2["city"].missing_codes == []
     # a column can opt out
     s = infer_schema(raw, {"score": {"all_missing_codes": False}}, all_missing_codes="-9")
     assert s["score"].missing_codes == [] and _codes(s["score"]) == {"-9": "code_below"}
