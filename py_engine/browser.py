@@ -150,13 +150,13 @@ def inspect(data, name: str | None, options_json: str) -> str:
         if options.get("drop_unknown_overrides"):
             # the file read in another format: the user's column choices apply where the columns exist
             overrides = {k: v for k, v in overrides.items() if k in raw.frame.columns}
-        schema = infer_schema(raw, overrides)
+        schema = infer_schema(raw, overrides, options.get("all_missing_codes"))
         _drop_results()
         _S.raw, _S.name, _S.schema, _S.overrides = raw, name or "data.csv", schema, overrides
         return _ok(_summary())
     if _S.raw is None:
         raise EngineError("no_data", kind="settings")
-    _S.schema = infer_schema(_S.raw, overrides)
+    _S.schema = infer_schema(_S.raw, overrides, options.get("all_missing_codes"))
     _S.overrides = overrides
     _drop_results()
     return _ok(_summary())

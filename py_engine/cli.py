@@ -31,9 +31,28 @@ def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
     return out
 
 
+def _column_codes(values: list[str] | None) -> list[str]:
+    """--missing-codes COL=CODE[,CODE] entries (the others are codes for all columns)."""
+    return [v for v in values or [] if "=" in v]
+
+
+def all_codes_from_args(args) -> list[str]:
+    """--missing-codes CODE[,CODE] without a column name: codes for every numeric column."""
+    from .schema import parse_numbers
+
+    out: list[str] = []
+    for v in args.missing_codes or []:
+        if "=" not in v:
+            codes = [c.strip() for c in v.split(",") if c.strip()]
+            if not codes or not parse_numbers(codes, ".")[1].all():
+                raise EngineError("cli.bad_all_codes", kind="settings", value=v)
+            out += [c for c in codes if c not in out]
+    return out
+
+
 def overrides_from_args(args) -> dict:
     ov: dict = {}
-    for col, codes in _pairs(args.missing_codes, "--missing-codes"):
+    for col, codes in _pairs(_column_codes(args.missing_codes), "--missing-codes"):
         ov.setdefault(col, {})["missing_codes"] = [c for c in codes.split(",") if c.strip() != ""]
     for col, typ in _pairs(args.type, "--type"):
         ov.setdefault(col, {})["type"] = typ
@@ -69,11 +88,14 @@ def schema_table(schema) -> str:
     for c in schema.columns:
         typ = c.type + (" (excluded" + (f": {c.reason}" if c.reason else "") + ")" if c.exclude else "")
         extra = ", ".join(c.examples[:3])
+        extra = extra if len(extra) <= 40 else extra[:39] + "…"
         if c.missing_codes:
             extra += f"  [missing codes: {', '.join(c.missing_codes)}]"
+        if c.number_format and (c.number_format.get("prefix") or c.number_format.get("suffix")):
+            extra += f"  [written with {(c.number_format.get('prefix') or c.number_format.get('suffix')).strip()}]"
         if c.date_format:
             extra += f"  [format {c.date_format}]"
-        rows.append((c.name, typ, str(c.missing_count), str(c.n_distinct), extra[:60]))
+        rows.append((c.name, typ, str(c.missing_count), str(c.n_distinct), extra))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
     for k, r in enumerate(rows):
@@ -81,6 +103,32 @@ def schema_table(schema) -> str:
         if k == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 15)
     return "\n".join(lines)
+
+
+def suggestion_lines(schema, lang: str = "en") -> list[str]:
+    """What detection suggests, one line per column and suggestion, with the option that does it."""
+    from .i18n import translate
+    from .schema import _short, parse_numbers
+
+    out, codes = [], {}
+    for c in schema.columns:
+        for sug in c.suggestions:
+            text = translate("suggest." + sug["code"], lang, column=c.name, **sug["params"])
+            if sug["kind"] == "type":
+                how = (f"(read as categories; --type {c.name}=integer treats it as a number)" if sug["applied"]
+                       else f"(--type {c.name}={sug['value']} accepts it)")
+            else:
+                if not sug["applied"]:  # grouped by number: -9 and -9.0 are one code
+                    num = parse_numbers([sug["value"]], schema.dialect.decimal)[0][0]
+                    codes.setdefault(_short(num), []).append(c.name)
+                how = ("(declared)" if sug["applied"] else
+                       f"(--missing-codes {c.name}={sug['value']} declares it)")
+            out.append(f"- {c.name}: {text} {how}")
+    for value, cols in codes.items():
+        if len(cols) > 1:
+            out.append(f"- {value} may be a missing-value code in {len(cols)} columns: --missing-codes {value} "
+                       "declares it for every numeric column")
+    return out
 
 
 def note_text(n: dict) -> str:
@@ -112,7 +160,7 @@ def cmd_synth(args, out=sys.stdout) -> int:
     data = _read(args.input)
     raw = read_table(data, Path(args.input).name, encoding=args.encoding, delimiter=args.delimiter,
                      decimal=args.decimal)
-    schema = infer_schema(raw, overrides_from_args(args))
+    schema = infer_schema(raw, overrides_from_args(args), all_codes_from_args(args))
     for w in raw.warnings:
         from .i18n import translate
 
@@ -120,6 +168,11 @@ def cmd_synth(args, out=sys.stdout) -> int:
     print(f"{raw.name}: {raw.n_rows} rows, {raw.frame.shape[1]} columns "
           f"(delimiter {raw.dialect.delimiter!r}, decimal {raw.dialect.decimal!r}, {raw.dialect.encoding})", file=out)
     print(schema_table(schema), file=out)
+    hints = suggestion_lines(schema)
+    if hints:
+        print("suggestions:", file=out)
+        for line in hints:
+            print(line, file=out)
     ds = from_raw(raw, schema)
     del raw, data
     settings["seed"] = resolve_seed(settings.get("seed"))
@@ -200,8 +253,9 @@ def add_synth_parser(sub) -> None:
     p.add_argument("--max-predictor-levels", type=int,
                    help="CART: categoricals with more levels are not used as predictors (default: no limit)")
     p.add_argument("--missing", choices=["synthesise", "drop", "impute"], default="synthesise")
-    p.add_argument("--missing-codes", action="append", metavar="COL=CODE[,CODE]",
-                   help="declare missing-value codes of a column, e.g. income=-8,9999 (repeatable)")
+    p.add_argument("--missing-codes", action="append", metavar="[COL=]CODE[,CODE]",
+                   help="declare missing-value codes of a column, e.g. income=-8,9999, or without a column "
+                        "name for every numeric column, e.g. -9 (repeatable)")
     p.add_argument("--exclude", action="append", metavar="COL", help="leave a column out (repeatable)")
     p.add_argument("--include", action="append", metavar="COL", help="include a column excluded by default")
     p.add_argument("--type", action="append", metavar="COL=TYPE",
@@ -291,8 +345,13 @@ def cmd_report(args, out=sys.stdout) -> int:
     src = Path(args.input)
     data = _read(args.input)
     raw = read_table(data, src.name, encoding=args.encoding, delimiter=args.delimiter, decimal=args.decimal)
-    schema = infer_schema(raw, overrides_from_args(args))
+    schema = infer_schema(raw, overrides_from_args(args), all_codes_from_args(args))
     print(f"{raw.name}: {raw.n_rows} rows, {raw.frame.shape[1]} columns", file=out)
+    hints = suggestion_lines(schema)
+    if hints:
+        print("suggestions:", file=out)
+        for line in hints:
+            print(line, file=out)
     ds = from_raw(raw, schema)
     del raw, data
     seed = resolve_seed(settings.get("seed"))
@@ -359,8 +418,9 @@ def add_report_parser(sub) -> None:
     p.add_argument("--max-predictor-levels", type=int,
                    help="CART: categoricals with more levels are not predictors (default: no limit)")
     p.add_argument("--missing", choices=["synthesise", "drop", "impute"], default="synthesise")
-    p.add_argument("--missing-codes", action="append", metavar="COL=CODE[,CODE]",
-                   help="declare missing-value codes of a column (repeatable)")
+    p.add_argument("--missing-codes", action="append", metavar="[COL=]CODE[,CODE]",
+                   help="declare missing-value codes of a column (COL=CODE), or of every numeric column "
+                        "(CODE) (repeatable)")
     p.add_argument("--exclude", action="append", metavar="COL", help="leave a column out (repeatable)")
     p.add_argument("--include", action="append", metavar="COL", help="include a column excluded by default")
     p.add_argument("--type", action="append", metavar="COL=TYPE", help="override a column's type (repeatable)")

@@ -111,7 +111,7 @@ def from_raw(raw: RawTable, schema: Schema) -> Dataset:
         present = s.where(~miss, None)
         if col.type in (NUMERIC, INTEGER):
             uniq = present.dropna().unique()
-            nums, _ = parse_numbers(uniq, dec)
+            nums, _ = parse_numbers(uniq, dec, col.number_format)
             lookup = pd.Series(nums, index=uniq)
             values[col.name] = present.map(lookup).astype(float).to_numpy()
         elif col.type in (DATE, DATETIME):
@@ -128,8 +128,11 @@ def from_raw(raw: RawTable, schema: Schema) -> Dataset:
     return Dataset(schema=schema, values=vdf, missing=mdf)
 
 
-def _format_numbers(vals: np.ndarray, decimals: int | None, min_decimals: int, decimal: str) -> pd.Series:
-    """Numbers as the column writes them: fixed digits (12.50), or shortest form (12.5, 12 or 12.0)."""
+def _format_numbers(vals: np.ndarray, decimals: int | None, min_decimals: int, decimal: str,
+                    fmt: dict | None = None) -> pd.Series:
+    """Numbers as the column writes them: fixed digits (12.50), or shortest form (12.5, 12 or 12.0);
+    with the column's number format (schema.number_format_of) its thousands separator (1.234,50)
+    and its currency or percent sign ("€ 12,50", "-€ 3", "12%") as the file wrote them."""
     if decimals is None:
         out = pd.Series(vals).astype(str)
     elif decimals == 0:
@@ -140,13 +143,38 @@ def _format_numbers(vals: np.ndarray, decimals: int | None, min_decimals: int, d
         out = pd.Series(np.round(vals, decimals)).astype(str)
         if min_decimals == 0:
             out = out.where(~out.str.endswith(".0"), out.str[:-2])
+    fmt = fmt or {}
+    thousands = fmt.get("thousands") if decimals is not None else None
+    if thousands:
+        # groups of three in the whole part only; "\x00" stands for the separator until the
+        # decimal sign is in place (the separator may be the '.' that marks decimals here)
+        whole = out.str.extract(r"^(-?)(\d+)(.*)$")
+        grouped = whole[1].str.replace(r"(\d)(?=(\d{3})+$)", "\\1\x00", regex=True)
+        out = (whole[0] + grouped + whole[2]).where(whole[1].notna(), out)
     if decimal != ".":
         out = out.str.replace(".", decimal, regex=False)
+    if thousands:
+        out = out.str.replace("\x00", thousands, regex=False)
+    prefix, suffix = fmt.get("prefix", ""), fmt.get("suffix", "")
+    if prefix or suffix:
+        neg = out.str.startswith("-")
+        body = out.where(~neg, out.str[1:])
+        if prefix and fmt.get("sign_before_prefix", True):
+            out = ("-" + prefix + body).where(neg, prefix + body)
+        else:
+            out = prefix + out
+        out = out + suffix
     return out
 
 
-def to_text(ds: Dataset, dialect: Dialect | None = None) -> pd.DataFrame:
-    """Every cell as text in the column's original format; missing cells get their token back."""
+def to_text(ds: Dataset, dialect: Dialect | None = None, number_formats: bool | None = None) -> pd.DataFrame:
+    """Every cell as text in the column's original format; missing cells get their token back.
+
+    Numbers get their column's thousands separator and currency or percent sign (number_format)
+    when written in the input's own dialect (the default); in another dialect (standard CSV, the
+    JSON document) they are plain numbers."""
+    if number_formats is None:
+        number_formats = dialect is None or dialect is ds.schema.dialect
     dialect = dialect or ds.schema.dialect
     out = {}
     for name in ds.columns:
@@ -158,7 +186,7 @@ def to_text(ds: Dataset, dialect: Dialect | None = None) -> pd.DataFrame:
         if col.type in (NUMERIC, INTEGER):
             if obs.any():
                 text[obs] = _format_numbers(v.to_numpy(dtype=float)[obs], col.decimals, col.min_decimals,
-                                                dialect.decimal).to_numpy()
+                                            dialect.decimal, col.number_format if number_formats else None).to_numpy()
         elif col.type in (DATE, DATETIME):
             if obs.any():
                 text[obs] = pd.Series(v.to_numpy()[obs]).dt.strftime(col.date_format).to_numpy()
@@ -173,7 +201,7 @@ def to_text(ds: Dataset, dialect: Dialect | None = None) -> pd.DataFrame:
 def to_csv_bytes(ds: Dataset, style: str = "original") -> bytes:
     """The dataset as a CSV file: style 'original' (the input's delimiter, decimal and encoding) or 'standard'."""
     dialect = ds.schema.dialect if style == "original" else STANDARD
-    text = to_text(ds, dialect)
+    text = to_text(ds, dialect, number_formats=style == "original")
     buf = io.StringIO()
     text.to_csv(buf, index=False, sep=dialect.delimiter, quoting=csv.QUOTE_MINIMAL,
                 lineterminator=dialect.line_terminator if style == "original" else "\n")

@@ -85,6 +85,8 @@ def json_document(result, source_name: str, report: dict | None = None) -> bytes
     for name in ds.columns:
         d = ds.schema[name].to_dict()
         d["examples"] = []
+        for sug in d.get("suggestions") or []:  # the range of the real values stays out too
+            sug["params"] = {k: v for k, v in sug.get("params", {}).items() if k not in ("lo", "hi")}
         schema.append(d)
     meta = {
         "localsynth": {"engine_version": result.engine_version or __version__,

@@ -23,6 +23,10 @@ ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]
 SAMPLE_BYTES = 256 * 1024
 _DECIMAL_COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
 _DECIMAL_POINT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d*)\.\d+$")
+_AMBIGUOUS = re.compile(r"^[-+]?[1-9]\d{0,2}[.,]\d{3}$")
+_GROUPS_POINT = re.compile(r"^[-+]?\d{1,3}(\.\d{3}){2,}$")
+_GROUPS_COMMA = re.compile(r"^[-+]?\d{1,3}(,\d{3}){2,}$")
+_AFFIX = re.compile(r"^[-+]?\s*([€$£¥]|EUR|USD|GBP)\s?|\s?(%|[€$£¥]|EUR|USD|GBP)$")
 _NUMBER = re.compile(r"^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?$")
 
 
@@ -145,17 +149,28 @@ def sniff_delimiter(text: str) -> str:
 
 
 def sniff_decimal(text: str, delimiter: str) -> str:
-    """',' when numbers in the sample are written with a decimal comma (only possible if ',' is not the delimiter)."""
+    """',' when numbers in the sample are written with a decimal comma (only possible if ',' is not the delimiter).
+
+    Cells count as evidence after a currency or percent sign is taken off ("€ 12,50", "12,5%"). A
+    cell such as "1.234" or "1,234" could be either (a thousands separator or three decimals) and
+    counts for neither; "1.234.567" and "1.234,5" count for the comma, "1,234,567" and "1,234.5"
+    for the point. Without any evidence a ';'-separated file has a decimal comma (as Dutch and
+    other European spreadsheets write it), any other a decimal point.
+    """
     if delimiter == ",":
         return "."
     comma = point = 0
     for row in csv.reader(_lines(text), delimiter=delimiter, quotechar='"'):
         for cell in row:
-            cell = cell.strip()
-            if _DECIMAL_COMMA.match(cell):
+            cell = _AFFIX.sub("", cell.strip())
+            if _AMBIGUOUS.match(cell):
+                continue
+            if _DECIMAL_COMMA.match(cell) or _GROUPS_POINT.match(cell):
                 comma += 1
-            elif _DECIMAL_POINT.match(cell):
+            elif _DECIMAL_POINT.match(cell) or _GROUPS_COMMA.match(cell):
                 point += 1
+    if comma == point == 0:
+        return "," if delimiter == ";" else "."
     return "," if comma > point else "."
 
 

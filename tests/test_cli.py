@@ -82,7 +82,7 @@ def test_errors_print_message_and_exit_2(tmp_path, capsys):
     code, _ = run(["synth", REAL / "wage.csv", "-o", tmp_path / "o.csv", "--visit-sequence", "x"])
     assert code == 2 and "'x'" in capsys.readouterr().err
     code, _ = run(["synth", REAL / "wage.csv", "-o", tmp_path / "o.csv", "--missing-codes", "age"])
-    assert code == 2 and "column=value" in capsys.readouterr().err
+    assert code == 2 and "column=codes" in capsys.readouterr().err  # not a number: no code for all columns
     code, _ = run(["synth", "-o", tmp_path / "o.csv", "--model-in", tmp_path / "m.json"])
     assert code == 2 and "marginal" in capsys.readouterr().err
 
@@ -96,3 +96,27 @@ def test_python_dash_m_entry_point(tmp_path):
     p = subprocess.run([sys.executable, "-m", "py_engine", "synth", str(REAL / "wage.csv"), "-o", str(out),
                         "--method", "nope"], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 2
+
+
+def test_missing_codes_for_all_numeric_columns(tmp_path):
+    """--missing-codes -9 without a column name: -9 is a code in every numeric column that has it,
+    and the suggestions say so first."""
+    src = tmp_path / "in.csv"
+    df = pd.read_csv(REAL / "wage.csv").head(600)
+    df.loc[df.index % 9 == 0, "age"] = -9
+    df.loc[df.index % 11 == 0, "wage"] = -9
+    df.to_csv(src, index=False)
+    code, text = run(["synth", src, "-o", tmp_path / "a.csv", "--seed", 2, "--rows", 300])
+    assert code == 0 and "suggestions:" in text
+    assert "- age: -9 (67 rows) lies far below all other values" in text
+    assert "--missing-codes -9 declares it for every numeric column" in text
+    out = tmp_path / "s.csv"
+    code, text = run(["synth", src, "-o", out, "--seed", 2, "--rows", 300, "--missing-codes", "-9",
+                      "--missing-codes", "year=2003"])
+    assert code == 0
+    table = {ln.split()[0]: ln for ln in text.splitlines()[1:12] if ln.strip()}
+    assert "[missing codes: -9]" in table["age"] and "[missing codes: -9]" in table["wage"]
+    assert "[missing codes: 2003]" in table["year"] and "missing codes" not in table["maritl"]
+    syn = pd.read_csv(out, dtype=str)
+    ages = pd.to_numeric(syn["age"])
+    assert (ages == -9).mean() > 0.05 and ages[ages != -9].min() >= 18  # codes kept as codes, never smoothed

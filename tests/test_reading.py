@@ -157,3 +157,14 @@ def test_bom_is_not_part_of_the_data():
     raw = read(codecs.BOM_UTF8 + b"id,x\n1,2\n")
     assert list(raw.frame.columns) == ["id", "x"]
     assert REAL.exists()
+
+
+@pytest.mark.parametrize("sample,want", [
+    ("a;b\n1.234;2\n5.678;3\n", ","),  # ambiguous only: a ';' file has a decimal comma
+    ("a|b\n1.234|2\n5.678|3\n", "."),  # ... any other a decimal point
+    ("a;b\n1.234.567;2\n", ","), ("a;b\n1,234,567;2\n", "."),  # groups of three twice: thousands
+    ("a;b\n€ 12,50;2\n€ 3,99;1\n", ","), ("a;b\n12.5%;2\n7.25%;1\n", "."),  # signs taken off first
+    ("a;b\n1.234;2,5\n", ","), ("a;b\n1,234;2.5\n", "."),
+])
+def test_decimal_sign_with_thousands_currency_and_percent(sample, want):
+    assert sniff_decimal(sample, sample[1]) == want

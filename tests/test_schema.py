@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -151,3 +153,164 @@ def test_real_tables_round_trip_through_the_dataset(real_data, name):
         assert same == 1.0, (col, [(a, b) for a, b in zip(orig, new, strict=True) if a != b][:3])
     out = to_csv_bytes(ds)
     assert read_table(out).frame.shape == raw.frame.shape
+
+
+# ---------------------------------------------------------------- number formats, codes, code-like integers
+
+DUTCH = ("bedrag;prijs;aandeel;aantal\r\n1.234,56;€ 12,50;12%;1.234\r\n980,25;€ 1.200,00;7%;12\r\n"
+         "-2.000,00;-€ 3,00;100%;999\r\n12.345.678,90;€ 0,99;0%;2.500\r\n")
+
+
+def test_dutch_number_formats_read_as_numbers_and_written_back_byte_for_byte():
+    data = DUTCH.encode("cp1252")  # € is byte 0x80 in Windows-1252
+    assert b"\x80" in data
+    raw = read_table(data)
+    assert (raw.dialect.delimiter, raw.dialect.decimal, raw.dialect.encoding) == (";", ",", "cp1252")
+    s = infer_schema(raw)
+    assert types(s) == {"bedrag": "numeric", "prijs": "numeric", "aandeel": "integer", "aantal": "integer"}
+    ds = from_raw(raw, s)
+    assert ds.values["bedrag"].tolist() == [1234.56, 980.25, -2000.0, 12345678.9]
+    assert ds.values["prijs"].tolist() == [12.5, 1200.0, -3.0, 0.99]
+    assert ds.values["aandeel"].tolist() == [12, 7, 100, 0]  # percent points
+    assert ds.values["aantal"].tolist() == [1234, 12, 999, 2500]
+    assert s["prijs"].number_format["prefix"] == "€ " and s["aandeel"].number_format["suffix"] == "%"
+    assert to_csv_bytes(ds) == data
+    # standard CSV (and the JSON document) get plain numbers
+    std = to_csv_bytes(ds, "standard").decode("utf-8")
+    assert "1234.56,12.50,12,1234" in std and "€" not in std and "%" not in std
+
+
+def test_english_number_formats_round_trip():
+    text = ('amount,price,rate\n"1,234.56","$1,200",12.5%\n980.25,$12,7.0%\n"-2,000.00",-$3,100.0%\n'
+            '"1,000,000.00",$0,0.5%\n')
+    raw, s = schema_of(text)
+    assert raw.dialect.decimal == "."
+    ds = from_raw(raw, s)
+    assert ds.values["amount"].tolist() == [1234.56, 980.25, -2000.0, 1e6]
+    assert ds.values["price"].tolist() == [1200, 12, -3, 0] and s["price"].type == "integer"
+    assert ds.values["rate"].tolist() == [12.5, 7.0, 100.0, 0.5]
+    assert to_csv_bytes(ds) == text.encode()
+
+
+def test_thousands_ambiguity():
+    # "1.234" alone: with ';' (a Dutch export) a thousands point; with ',' as delimiter three decimals
+    _, s = schema_of("x;y\n1.234;a\n2.500;b\n13.000;c\n")
+    assert s["x"].type == "integer"
+    _, s = schema_of('x,y\n1.234,a\n2.500,b\n13.000,c\n')
+    assert s["x"].type == "numeric" and s["x"].decimals == 3
+    # a decimal comma elsewhere in the file decides: thousands point
+    raw, s = schema_of("x;y\n1.234;2,5\n2.500;3,25\n13.000;1,0\n")
+    assert raw.dialect.decimal == "," and from_raw(raw, s).values["x"].tolist() == [1234, 2500, 13000]
+    # a decimal point elsewhere decides the other way
+    raw, s = schema_of("x;y\n1.234;2.5\n2.500;3.25\n13.000;1.0\n")
+    assert raw.dialect.decimal == "." and from_raw(raw, s).values["x"].tolist() == [1.234, 2.5, 13.0]
+    # mixed currency signs are no number format
+    _, s = schema_of("p\n€ 5\n$ 6\n€ 7\n")
+    assert s["p"].type == "categorical"
+
+
+def _codes(col):
+    return {x["value"]: x["code"] for x in col.suggestions if x["kind"] == "missing_code"}
+
+
+def coded_table(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    temp = np.round(rng.normal(4, 6, n)).astype(int)  # -1 is an ordinary temperature
+    score = rng.integers(200, 800, n)
+    score[rng.random(n) < 0.1] = -9
+    kids = rng.integers(0, 6, n)
+    kids[:7] = 99
+    rows = ["temp,score,kids,income"] + [f"{a},{b},{c},{d}" for a, b, c, d in
+                                         zip(temp, score, kids, rng.integers(0, 90000, n), strict=True)]
+    return "\n".join(rows) + "\n", temp
+
+
+def test_likely_missing_codes_are_suggested_with_a_reason_and_no_false_alarm():
+    text, temp = coded_table()
+    assert (temp == -1).sum() >= 5 and temp.min() < -1  # -1 inside the range of the temperatures
+    raw, s = schema_of(text)
+    assert _codes(s["score"]) == {"-9": "code_below"} and s["score"].suggestions[0]["params"]["lo"] == str(
+        min(int(ln.split(",")[1]) for ln in text.split("\n")[1:-1] if ln.split(",")[1] != "-9"))
+    assert _codes(s["kids"]) == {"99": "code_above"}
+    assert _codes(s["temp"]) == {} and _codes(s["income"]) == {}
+    assert not any(x["applied"] for x in s["score"].suggestions)  # suggested, not applied
+    # declared, the suggestion stays listed as applied
+    s2 = infer_schema(raw, {"score": {"missing_codes": ["-9"]}})
+    assert s2["score"].suggestions[0]["applied"]
+    assert s2["score"].missing_count == sum(ln.split(",")[1] == "-9" for ln in text.split("\n")[1:-1])
+
+
+def test_missing_codes_on_real_tables(real_data):
+    s = infer_schema(read_table((real_data / "psid.csv").read_bytes()))
+    assert set(_codes(s["kids"])) == {"98", "99"} and set(_codes(s["educatn"])) == {"98.0", "99.0"}
+    # experience = age - schooling - 6 runs from -4 to 63: a tail, no codes
+    s = infer_schema(read_table((real_data / "cps1988.csv").read_bytes()))
+    assert all(not c.suggestions for c in s.columns)
+
+
+def test_codes_for_all_numeric_columns_at_once():
+    text, _ = coded_table()
+    text = text.replace("temp,", "city,temp,", 1)
+    lines = text.split("\n")
+    text = "\n".join([lines[0]] + [("-9," if i % 2 else "Ede,") + ln for i, ln in enumerate(lines[1:-1])]) + "\n"
+    raw = read_table(text.encode())
+    s = infer_schema(raw, {"kids": {"missing_codes": ["99"]}}, all_missing_codes=["-9"])
+    assert s["score"].missing_codes == ["-9"] and s["score"].shared_codes == ["-9"]
+    assert s["kids"].missing_codes == ["99"] and s["kids"].shared_codes == []  # kids has no -9
+    assert s["city"].missing_codes == [] and s["city"].type == "categorical"  # not a numeric column
+    assert s["temp"].missing_codes == (["-9"] if "-9" in raw.frame["temp"].tolist() else [])
+    # a text code among numbers: the column is numeric once the code is out
+    raw2, s2 = schema_of("inc,city\n100,Ede\n-8,weet niet\n250,Oss\nweet niet,Epe\n300,Ede\n")
+    assert s2["inc"].type == "categorical"
+    s2 = infer_schema(raw2, all_missing_codes=["-8", "weet niet"])
+    assert s2["inc"].type == "integer" and s2["inc"].shared_codes == ["-8", "weet niet"]
+    assert s2["city"].type == "categorical" and s2["city"].missing_codes == []
+    # a column can opt out
+    s = infer_schema(raw, {"score": {"all_missing_codes": False}}, all_missing_codes="-9")
+    assert s["score"].missing_codes == [] and _codes(s["score"]) == {"-9": "code_below"}
+
+
+def test_code_like_integers_are_categories_by_default_and_counts_stay_numbers():
+    rng = np.random.default_rng(1)
+    schools = rng.choice(np.arange(20001, 20400, 7), 500)
+    rows = ["brin_nr,school,pupils_in_class,n_pupils,school_size,age,gemeente"]
+    for i, sc in enumerate(schools):
+        rows.append(f"{sc},{sc % 1000},{rng.integers(12, 31)},{rng.integers(100, 900)},"
+                    f"{rng.integers(100, 2000)},{rng.integers(10, 19)},{300 + i % 40}")
+    raw, s = schema_of("\n".join(rows))
+    assert types(s) == {"brin_nr": "categorical", "school": "categorical", "pupils_in_class": "integer",
+                        "n_pupils": "integer", "school_size": "integer", "age": "integer",
+                        "gemeente": "categorical"}
+    sug = s["school"].suggestions[0]
+    assert (sug["kind"], sug["value"], sug["code"], sug["applied"]) == ("type", "categorical", "code_like", True)
+    assert sug["params"]["count"] == s["school"].n_distinct
+    # the easy way back: the type integer; the suggestion stays, not applied
+    s2 = infer_schema(raw, {"school": {"type": "integer"}})
+    assert s2["school"].type == "integer" and not s2["school"].suggestions[0]["applied"]
+    ds = from_raw(raw, s)
+    assert str(ds.values["school"].dtype) == "category"
+    assert to_csv_bytes(ds) == "\n".join(rows).encode() + b"\n"
+
+
+def test_every_suggestion_has_its_strings_in_both_languages():
+    from py_engine.i18n import strings
+    from py_engine.schema import SUGGESTION_CODES
+
+    for lang in ("en", "nl"):
+        assert [c for c in SUGGESTION_CODES if f"suggest.{c}" not in strings(lang)] == []
+
+
+def test_synthetic_numbers_are_written_with_the_files_signs():
+    from py_engine.synthesis import syn
+
+    rng = np.random.default_rng(5)
+    rows = ["prijs;aandeel;groep"] + [
+        f"€ {v:,.2f};{p}%;{'ab'[i % 2]}".replace(",", "_").replace(".", ",").replace("_", ".")
+        for i, (v, p) in enumerate(zip(rng.uniform(-50, 5000, 200), rng.integers(0, 101, 200), strict=True))]
+    data = ("\n".join(rows) + "\n").encode("cp1252")
+    raw = read_table(data)
+    ds = from_raw(raw, infer_schema(raw))
+    assert to_csv_bytes(ds) == data
+    out = to_csv_bytes(syn(ds, {"method": "marginal", "seed": 1, "n_rows": 100}).synthetic).decode("cp1252")
+    lines = out.splitlines()[1:]
+    assert all(re.match(r"^€ -?\d{1,3}(\.\d{3})*,\d{2};\d{1,3}%;[ab]$", ln) for ln in lines), lines[:3]

@@ -54,6 +54,18 @@ export function init(c) {
     // Enter in a codes field applies it at once (change fires on Enter only in some browsers)
     if (e.key === "Enter" && e.target.dataset.action === "codes") e.target.blur();
   });
+  table.addEventListener("click", onSuggestionClick);
+  const allCodes = $("#all-codes");
+  allCodes.addEventListener("change", () => setAllCodes(parseCodes(allCodes.value)));
+  allCodes.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault(); // applied at once; the focus stays in the field
+    setAllCodes(parseCodes(allCodes.value));
+  });
+  $("#code-hints").addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-code]");
+    if (b) setAllCodes(state.allCodes.concat(parseCodes(b.dataset.code)), "#all-codes");
+  });
   $("#to-settings").addEventListener("click", () => ctx.goTo("settings"));
   $("#include-shown").addEventListener("click", () => setShown(false));
   $("#exclude-shown").addEventListener("click", () => setShown(true));
@@ -70,7 +82,7 @@ function options(extra = {}) {
   const names = new Set(state.summary ? state.summary.columns.map((c) => c.name) : []);
   const overrides = extra.drop_unknown_overrides ? state.overrides
     : Object.fromEntries(Object.entries(state.overrides).filter(([k]) => names.has(k)));
-  return { ...state.dialect, lang: lang(), ...extra, overrides };
+  return { ...state.dialect, lang: lang(), ...extra, overrides, all_missing_codes: state.allCodes };
 }
 
 function setBusy(key, params) {
@@ -133,6 +145,7 @@ function acceptNewData(summary) {
   state.detected = { ...summary.dialect };
   state.dialect = {};
   state.overrides = {};
+  state.allCodes = [];
   state.search = "";
   state.result = null;
   state.inspectSeq++;
@@ -194,9 +207,9 @@ function onColumnChange(e) {
   if (el.dataset.action === "include") updateColumn(column, { exclude: !el.checked });
   else if (el.dataset.action === "type") updateColumn(column, { type: el.value });
   else if (el.dataset.action === "codes") {
-    const codes = el.value.split(/[,;]/).map((s) => s.trim()).filter((s) => s !== "");
+    const codes = parseCodes(el.value);
     const col = state.summary.columns.find((c) => c.name === column);
-    if (col && JSON.stringify(codes) === JSON.stringify(col.missing_codes)) return;
+    if (col && JSON.stringify(codes) === JSON.stringify(ownCodes(col))) return;
     updateColumn(column, { missing_codes: codes });
   }
 }
@@ -206,11 +219,13 @@ function updateColumn(column, patch) {
   return updateColumns({ [column]: patch });
 }
 
-async function updateColumns(patches) {
+async function updateColumns(patches, allCodes = state.allCodes) {
   const before = state.overrides;
+  const beforeCodes = state.allCodes;
   const next = { ...before };
   for (const [column, patch] of Object.entries(patches)) next[column] = { ...(before[column] || {}), ...patch };
   state.overrides = next;
+  state.allCodes = allCodes;
   state.columnError = null;
   const seq = ++state.inspectSeq;
   const hadResult = Boolean(state.result);
@@ -225,11 +240,128 @@ async function updateColumns(patches) {
   } catch (err) {
     if (seq !== state.inspectSeq) return;
     state.overrides = before; // the change is refused as a whole; the table stays as it was
+    state.allCodes = beforeCodes;
     state.columnError = err.info || err;
   } finally {
     if (seq === state.inspectSeq) setBusy(null);
   }
   ctx.refresh();
+}
+
+/** Codes typed in a field: separated by commas or semicolons (a decimal comma needs the other). */
+function parseCodes(text) {
+  const parts = String(text || "").split(/[;,]/).map((x) => x.trim()).filter((x) => x !== "");
+  return parts.filter((x, i) => parts.indexOf(x) === i);
+}
+
+/** A column's own missing-value codes (without those that came from the codes for all columns). */
+function ownCodes(c) {
+  const shared = c.shared_codes || [];
+  return (c.missing_codes || []).filter((x) => !shared.includes(x));
+}
+
+/** The codes for all numeric columns changed: the worker re-detects every column. */
+async function setAllCodes(codes, focusSel) {
+  const unique = codes.filter((x, i) => codes.indexOf(x) === i);
+  if (JSON.stringify(unique) === JSON.stringify(state.allCodes)) {
+    $("#all-codes").value = unique.join(", ");
+    return;
+  }
+  await updateColumns({}, unique);
+  if (focusSel) $(focusSel).focus();
+}
+
+/** One click on a suggestion: take the suggested type or code (or turn it back). */
+async function onSuggestionClick(e) {
+  const b = e.target.closest("button[data-suggest]");
+  if (!b) return;
+  const column = b.closest("tr").dataset.column;
+  const col = state.summary.columns.find((c) => c.name === column);
+  if (!col) return;
+  const kind = b.dataset.suggest;
+  if (kind === "type") await updateColumn(column, { type: b.dataset.value });
+  else if (kind === "code") await updateColumn(column, { missing_codes: ownCodes(col).concat([b.dataset.value]) });
+  else if (kind === "shared") await updateColumn(column, { all_missing_codes: b.dataset.value === "on" });
+  // the button is gone or changed: the focus goes to the control the suggestion was about
+  const key = kind === "type" ? `type:${column}` : `codes:${column}`;
+  const again = document.querySelector(`[data-key="${CSS.escape(key)}"]`);
+  if (again) again.focus();
+}
+
+/** The number a code stands for (-9, "-9.0" and "-9,0" are one code), as text. */
+function codeNumber(value) {
+  const n = Number(String(value).replace(",", "."));
+  return Number.isFinite(n) ? String(n) : String(value);
+}
+
+/** Codes suggested in two or more columns, each with a button that declares it for all of them. */
+function renderCodeHints() {
+  const groups = new Map();
+  for (const c of state.summary.columns) {
+    for (const sg of c.suggestions || []) {
+      if (sg.kind !== "missing_code" || sg.applied) continue;
+      const key = codeNumber(sg.value);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(c.name);
+    }
+  }
+  const items = [];
+  for (const [value, cols] of groups) {
+    if (cols.length < 2 || state.allCodes.map(codeNumber).includes(value)) continue;
+    const names = cols.slice(0, 5).join(", ") + (cols.length > 5 ? ", …" : "");
+    items.push(h("li", {}, t("data.code_hint", { value, count: fmtInt(cols.length), columns: names }),
+      h("button", { type: "button", class: "secondary small", "data-code": value, "data-key": `all-code:${value}`,
+                    text: t("data.code_hint_use", { value }) })));
+  }
+  const list = $("#code-hints");
+  keepFocus(() => list.replaceChildren(...items));
+  list.hidden = !items.length;
+}
+
+/** What detection suggests for a column, each with the one click that takes it (or turns it back). */
+function suggestionNotes(c) {
+  const out = [];
+  for (const sg of c.suggestions || []) {
+    if (sg.kind === "type") {
+      const applied = c.type === sg.value;
+      const back = applied ? "integer" : sg.value;
+      const label = applied ? "suggest.use_number" : "suggest.use_categories";
+      out.push(h("span", { class: "suggest" },
+        `${t("suggest." + sg.code, sg.params)} ${t(applied ? "suggest.code_like_applied" : "suggest.code_like_declined")}`,
+        h("button", { type: "button", class: "secondary small", "data-suggest": "type", "data-value": back,
+                      "data-key": `sug-type:${c.name}`, text: t(label),
+                      "aria-label": t(label + "_label", { column: c.name }) })));
+    } else if (sg.kind === "missing_code" && !sg.applied && !c.exclude) {
+      out.push(h("span", { class: "suggest" }, t("suggest." + sg.code, sg.params),
+        h("button", { type: "button", class: "secondary small", "data-suggest": "code", "data-value": sg.value,
+                      "data-key": `sug-code:${c.name}:${sg.value}`, text: t("suggest.declare", { value: sg.value }),
+                      "aria-label": t("suggest.declare_label", { value: sg.value, column: c.name }) })));
+    }
+  }
+  const f = c.number_format;
+  if (f && (c.type === "numeric" || c.type === "integer")) {
+    const sign = (f.prefix || f.suffix || "").trim() || `1${f.thousands}000`;
+    out.push(h("span", { class: "tokens", text: t("col.number_format", { sign }) }));
+  }
+  return out;
+}
+
+/** Under a column's own codes: the codes for all columns it uses, or that it opted out of them. */
+function sharedCodesNote(c) {
+  const off = (state.overrides[c.name] || {}).all_missing_codes === false;
+  if (c.shared_codes && c.shared_codes.length) {
+    return h("span", { class: "suggest" }, t("col.shared_codes", { codes: c.shared_codes.join(", ") }),
+      h("button", { type: "button", class: "secondary small", "data-suggest": "shared", "data-value": "off",
+                    "data-key": `shared:${c.name}`, text: t("col.shared_off"),
+                    "aria-label": t("col.shared_off_label", { column: c.name }) }));
+  }
+  if (off && state.allCodes.length) {
+    return h("span", { class: "suggest" }, t("col.shared_skipped"),
+      h("button", { type: "button", class: "secondary small", "data-suggest": "shared", "data-value": "on",
+                    "data-key": `shared:${c.name}`, text: t("col.shared_on"),
+                    "aria-label": t("col.shared_on_label", { column: c.name }) }));
+  }
+  return null;
 }
 
 function filterColumns() {
@@ -276,6 +408,7 @@ function columnRow(c) {
     notes.push(h("span", { class: "note", text: t("col.many_levels", { count: fmtInt(c.n_distinct) }) }));
   }
   for (const note of c.notes || []) notes.push(h("span", { class: "note", text: t(note.code, note.params) }));
+  notes.push(...suggestionNotes(c));
   return h("tr", { dataset: { column: c.name }, class: c.exclude ? "excluded" : "" },
     h("td", { class: "include" },
       h("input", { type: "checkbox", checked: !c.exclude, "data-key": `inc:${c.name}`, "data-action": "include",
@@ -284,10 +417,10 @@ function columnRow(c) {
     h("td", { dataset: { type: c.type } }, typeSelect),
     h("td", { class: "num" }, c.missing_count ? `${fmtInt(c.missing_count)} (${pct < 0.1 ? "<0.1" : pct.toFixed(1)}%)` : "0",
       missingTokens.length ? h("span", { class: "tokens", text: missingTokens.join(", ") }) : null),
-    h("td", {}, h("input", { type: "text", class: "codes", value: (c.missing_codes || []).join(", "),
+    h("td", {}, h("input", { type: "text", class: "codes", value: ownCodes(c).join(", "),
                              "data-key": `codes:${c.name}`, "data-action": "codes", autocomplete: "off",
                              placeholder: t("col.codes_placeholder"),
-                             "aria-label": t("col.codes_label", { column: c.name }) })),
+                             "aria-label": t("col.codes_label", { column: c.name }) }), sharedCodesNote(c)),
     h("td", { class: "num", text: fmtInt(c.n_distinct) }),
     h("td", { class: "examples", text: c.examples.map((x) => clip(x, 24)).join(", ") }));
 }
@@ -316,6 +449,9 @@ export function render() {
   const included = includedColumns().length;
   $("#col-search").value = state.search;
   keepFocus(() => $("#schema-table").tBodies[0].replaceChildren(...s.columns.map(columnRow)));
+  const allField = $("#all-codes");
+  if (document.activeElement !== allField) allField.value = state.allCodes.join(", ");
+  renderCodeHints();
   filterColumns();
   $("#to-settings").disabled = included === 0;
   $("#col-included").textContent = included ? t("data.included", { included: fmtInt(included), columns: fmtInt(s.n_columns) })

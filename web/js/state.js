@@ -31,7 +31,8 @@ export const state = {
   summary: null, // the worker's inspect result
   detected: null, // the dialect detected when the file was first read
   dialect: {}, // the user's choices: {encoding?, delimiter?, decimal?}
-  overrides: {}, // column -> {type?, exclude?, missing_codes?}
+  overrides: {}, // column -> {type?, exclude?, missing_codes?, all_missing_codes?}
+  allCodes: [], // missing-value codes for every numeric column (inspect's all_missing_codes)
   busy: null, // {key, params, since}: what the data step is waiting for
   dataError: null, // {name, error, kept}: the last file that could not be read
   columnError: null, // an error from a column change
@@ -55,7 +56,7 @@ export function resetData() {
   state.epoch++;
   state.inspectSeq++;
   Object.assign(state, {
-    summary: null, detected: null, dialect: {}, overrides: {}, busy: null, dataError: null, columnError: null,
+    summary: null, detected: null, dialect: {}, overrides: {}, allCodes: [], busy: null, dataError: null, columnError: null,
     search: "", settings: defaultSettings(), settingsError: null, run: null, result: null,
     downloading: null, downloaded: null, downloadError: null,
   });
