@@ -151,7 +151,7 @@ def cmd_synth(args, out=sys.stdout) -> int:
     from .dataset import from_raw, to_csv_bytes
     from .reading import read_table
     from .schema import infer_schema
-    from .synthesis import resolve_seed, syn
+    from .synthesis import resolve_seed
 
     t0 = time.perf_counter()
     settings = settings_from_args(args)
@@ -177,7 +177,7 @@ def cmd_synth(args, out=sys.stdout) -> int:
     del raw, data
     settings["seed"] = resolve_seed(settings.get("seed"))
     t1 = time.perf_counter()
-    result = syn(ds, settings)
+    result = run_syn(ds, settings, args, out)
     t_syn = time.perf_counter() - t1
     Path(args.output).write_bytes(to_csv_bytes(result.synthetic, "standard" if args.standard_csv else "original"))
     if args.json:
@@ -236,6 +236,42 @@ def _report(result, out, t_syn: float, t_all: float, args) -> None:
     print(f"time: synthesis {t_syn:.2f} s, total {t_all:.2f} s", file=out)
 
 
+def add_optimise_options(p) -> None:
+    """--optimise and its options (py_engine.optimise), for synth and report."""
+    p.add_argument("--optimise", action="store_true",
+                   help="tune the settings for this table on an internal split of the fitting rows")
+    p.add_argument("--criterion", choices=["utility", "risk"],
+                   help="utility: most useful within the risk limits (default); risk: least risk at a utility target")
+    p.add_argument("--utility", choices=["two_way", "logit"], help="utility measure (default: two_way S_pMSE)")
+    p.add_argument("--budget", type=int, help="search budget in work units (default: 2,000,000)")
+    p.add_argument("--max-copies-excess", type=float, help="exact copies at most natural + this share (0.01)")
+    p.add_argument("--max-auc", type=float, help="membership AUC at most this (0.55)")
+    p.add_argument("--utility-target", type=float, help="criterion risk: utility at most this (3)")
+
+
+def optimise_options_from_args(args) -> dict:
+    return {k: v for k, v in {"criterion": args.criterion, "utility": args.utility, "budget": args.budget,
+                              "max_copies_excess": args.max_copies_excess, "max_auc": args.max_auc,
+                              "utility_target": args.utility_target}.items() if v is not None}
+
+
+def run_syn(data, settings: dict, args, out=sys.stdout):
+    """syn, or syn_optimised with --optimise (printing the choice)."""
+    from .synthesis import syn
+
+    if not getattr(args, "optimise", False):
+        return syn(data, settings)
+    from .optimise import syn_optimised
+
+    result = syn_optimised(data, settings, optimise_options_from_args(args))
+    o = result.optimisation
+    if o.get("chosen"):
+        print(f"optimise: chose {o['chosen']} of {len(o['compared'])} in the last round "
+              f"({'within' if o['within_limits'] else 'NOT within'} the limits); settings {o['settings']}; "
+              f"front {', '.join(o['front'])}; work {int(o['spent'])} of {int(o['budget'])} units", file=out)
+    return result
+
+
 def add_synth_parser(sub) -> None:
     p = sub.add_parser("synth", help="synthesise a CSV file",
                        description="Synthesise a CSV file with sequential CART (default), a Gaussian copula "
@@ -266,6 +302,7 @@ def add_synth_parser(sub) -> None:
     p.add_argument("--decimal", help="the input's decimal sign (default: detected)")
     p.add_argument("--standard-csv", action="store_true", help="write UTF-8, comma, decimal point")
     p.add_argument("--json", metavar="OUT.json", help="also write the JSON document")
+    add_optimise_options(p)
     p.add_argument("--model-out", metavar="MODEL.json", help="write the fitted model (marginal, gc)")
     p.add_argument("--model-in", metavar="MODEL.json",
                    help="marginal: synthesise from a (possibly edited) model, without real data")
@@ -338,7 +375,7 @@ def cmd_report(args, out=sys.stdout) -> int:
     from .reading import read_table
     from .report import pdf_bytes
     from .schema import infer_schema
-    from .synthesis import resolve_seed, syn
+    from .synthesis import resolve_seed
 
     t0 = time.perf_counter()
     settings = settings_from_args(args)
@@ -359,7 +396,7 @@ def cmd_report(args, out=sys.stdout) -> int:
     fraction = 0.0 if args.all_rows else (HOLDOUT_FRACTION if args.holdout is None else args.holdout)
     train, hold, _ = split(ds, fraction, seed=seed)
     t1 = time.perf_counter()
-    result = syn(train, settings)
+    result = run_syn(train, settings, args, out)
     t_syn = time.perf_counter() - t1
     print(f"method {result.method}, seed {seed}: fitted on {train.n_rows} rows"
           + (f", {hold.n_rows} held out" if hold is not None else " (all rows; no holdout)")
@@ -410,6 +447,7 @@ def add_report_parser(sub) -> None:
     p.add_argument("--sensitive", metavar="COL", help="the secret column for DiSCO and the inference attack "
                                                       "(default: the target)")
     p.add_argument("--lang", choices=["en", "nl"], default="en", help="the report's language")
+    add_optimise_options(p)
     p.add_argument("--visit-sequence", help="CART: comma-separated column order")
     p.add_argument("--minbucket", type=int, help="CART: smallest leaf")
     p.add_argument("--cp", type=float, help="CART: complexity parameter")

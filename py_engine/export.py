@@ -100,6 +100,8 @@ def json_document(result, source_name: str, report: dict | None = None) -> bytes
     }
     if result.model is not None:
         meta["model"] = result.model
+    if getattr(result, "optimisation", None) is not None:
+        meta["optimisation"] = result.optimisation
     if report is not None:
         meta["evaluation"] = report
     meta["columns"] = list(ds.columns)

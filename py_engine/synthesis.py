@@ -98,14 +98,18 @@ class SynthResult:
     notes: list[dict] = field(default_factory=list)  # {code, params, column?}: what was done and why
     model: dict | None = None  # a readable JSON document of the fitted model, where the method has one
     engine_version: str = __version__
+    optimisation: dict | None = None  # settings tuned per table (py_engine.optimise): candidates, front, choice
 
     def settings_dict(self) -> dict:
         return self.settings.to_dict()
 
     def summary(self) -> dict:
-        return {"method": self.method, "seed": self.seed, "settings": self.settings_dict(),
-                "n_rows": self.synthetic.n_rows, "n_real": self.n_real, "columns": self.synthetic.columns,
-                "seconds": self.seconds, "notes": self.notes, "engine_version": self.engine_version}
+        out = {"method": self.method, "seed": self.seed, "settings": self.settings_dict(),
+               "n_rows": self.synthetic.n_rows, "n_real": self.n_real, "columns": self.synthetic.columns,
+               "seconds": self.seconds, "notes": self.notes, "engine_version": self.engine_version}
+        if self.optimisation is not None:
+            out["optimisation"] = self.optimisation
+        return out
 
 
 def auto_minbucket(n_rows: int) -> int:

@@ -120,3 +120,30 @@ def test_missing_codes_for_all_numeric_columns(tmp_path):
     syn = pd.read_csv(out, dtype=str)
     ages = pd.to_numeric(syn["age"])
     assert (ages == -9).mean() > 0.05 and ages[ages != -9].min() >= 18  # codes kept as codes, never smoothed
+
+
+def test_cli_optimise_prints_choice_and_records_it(tmp_path):
+    import json as _json
+
+    import numpy as _np
+    import pandas as _pd
+
+    from py_engine.cli import main
+
+    rng = _np.random.default_rng(0)
+    n = 400
+    a = rng.choice(["x", "y"], n)
+    df = _pd.DataFrame({"a": a, "b": _np.where(a == "x", rng.normal(5, 1, n), rng.normal(9, 1, n)).round(2),
+                        "c": rng.choice(["p", "q", "r"], n)})
+    src = tmp_path / "t.csv"
+    df.to_csv(src, index=False)
+    import io
+
+    out = io.StringIO()
+    rc = main(["synth", str(src), "-o", str(tmp_path / "s.csv"), "--seed", "1", "--optimise", "--budget", "30000",
+               "--criterion", "risk", "--json", str(tmp_path / "s.json")], out=out)
+    assert rc == 0
+    assert "optimise: chose" in out.getvalue()
+    doc = _json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert doc["optimisation"]["options"]["criterion"] == "risk"
+    assert doc["optimisation"]["spent"] <= 30000

@@ -1,0 +1,474 @@
+"""Settings tuned per table (issue 13): a search over synthesis settings on an internal split of the
+fitting rows, scored on utility and disclosure risk, with the utility-risk front and a choice rule.
+
+    from py_engine.optimise import syn_optimised
+    result = syn_optimised(train, {"seed": 1}, {"criterion": "utility"})
+    result.optimisation        # candidates, their scores, the front, the choice (JSON-able)
+
+How it works
+- The rows given (the caller has already taken the evaluation holdout out: this module never sees it)
+  are split into an internal train part T and an internal validation part V (`internal_split`).
+- Candidates (`candidate_grid`): CART with minbucket as a factor of `auto_minbucket` (so a choice made
+  on a subsample scales to the full table), smoothing and the visit sequence (table order, fewest
+  levels first, most associated first), and the Gaussian copula and independent marginals.
+- Successive halving (Jamieson & Talwalkar 2016; Li et al. 2018, "Hyperband"): every candidate is
+  fitted on a small row sample of T and scored; the best third go on to a sample three times larger,
+  and so on; the last round re-synthesises each survivor with several seeds and uses the mean over
+  seeds (single runs are noisy). The defaults always reach the last round, so they can be compared.
+- Scores of a candidate fitted on rows S of T (synthetic rows as many as S):
+  utility: mean two-way S_pMSE (synthpop's utility.tables; Snoke et al. 2018, JRSS A 181; Raab et al.
+  2021) or the logistic S_pMSE with two-way interactions (S_pMSE = pMSE / E0, E0 = (k-1)(1-c)^2 c / N);
+  risk: exact copies of rows of S minus the natural rate (rows of V that equal a row of S) and the
+  membership AUC of a distance-to-closest-record attack (members: S, non-members: V).
+- Choice rule (`choose`): "utility" -- the most useful candidate whose copies are at most natural +
+  `max_copies_excess` and whose membership AUC is at most `max_auc`; "risk" -- the candidate of least
+  membership AUC among those with utility at most `utility_target` (and copies within the limit). If
+  none meets the limits, the one that comes closest (least excess over the limits) is chosen, and the
+  record says so.
+- The budget is counted in work units by a cost model (`cost`: rows x columns, weighted per method,
+  plus the scoring), never in seconds, so the same table, seed and budget give the same choice on
+  CPython and in the browser. A stop request ends the search between candidates; the best so far is
+  kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .dataset import Dataset
+from .errors import EngineError
+from .progress import Step, Work
+from .synthesis import SynthResult, SynthSettings, auto_minbucket, synthesise_steps
+
+CRITERIA = ("utility", "risk")
+UTILITY_MEASURES = ("two_way", "logit")
+VISITS = ("table", "fewest_levels", "most_associated")
+MIN_ROWS = 200  # fewer fitting rows cannot be split into a useful internal train and validation part
+VALIDATION_SHARE = 0.25
+VALIDATION_MAX = 2000
+FIRST_ROWS = 500  # rows of the first successive-halving round
+ETA = 3  # successive halving: keep the best 1/ETA, rows x ETA
+MAX_ROUND_ROWS = 6000
+AUC_ROWS = 1000
+DEFAULT_BUDGET = 2_000_000  # work units (see `cost`); wage (2,400 fitting rows) runs its whole schedule in it
+METHOD_WEIGHT = {"cart": 1.0, "gc": 0.4, "marginal": 0.1}
+SCORE_WEIGHT = 0.6  # scoring (two-way tables, copies, membership distances) per cell
+LOGIT_WEIGHT = 0.08  # the logit propensity model per cell and column
+
+
+@dataclass
+class OptimiseOptions:
+    """What the search optimises and within which limits (all JSON-able)."""
+
+    criterion: str = "utility"  # "utility": most useful within the risk limits; "risk": least risk at a target
+    utility: str = "two_way"  # the utility measure: "two_way" (mean 2-way S_pMSE) or "logit" (S_pMSE)
+    budget: int | None = None  # work units; None: DEFAULT_BUDGET
+    max_copies_excess: float = 0.01  # exact copies at most the natural rate + 1 point
+    max_auc: float = 0.55  # membership AUC at most
+    utility_target: float = 3.0  # "risk": the utility must be at most this (Raab et al.: S_pMSE <= 3)
+    seeds: int = 3  # seeds per candidate in the last round
+    methods: list[str] = field(default_factory=lambda: ["cart", "gc", "marginal"])
+
+    def __post_init__(self):
+        if self.criterion not in CRITERIA:
+            raise EngineError("optimise.bad_criterion", kind="settings", value=self.criterion)
+        if self.utility not in UTILITY_MEASURES:
+            raise EngineError("optimise.bad_utility", kind="settings", value=self.utility)
+        if self.budget is not None and (isinstance(self.budget, bool) or not isinstance(self.budget, (int, float))
+                                        or self.budget < 1):
+            raise EngineError("optimise.bad_budget", kind="settings", value=self.budget)
+        for name in ("max_copies_excess", "max_auc", "utility_target"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise EngineError("optimise.bad_limit", kind="settings", name=name, value=v)
+        if isinstance(self.seeds, bool) or int(self.seeds) != self.seeds or not 1 <= self.seeds <= 10:
+            raise EngineError("optimise.bad_seeds", kind="settings", value=self.seeds)
+        self.methods = [str(m) for m in self.methods]
+        if not self.methods or any(m not in METHOD_WEIGHT for m in self.methods):
+            raise EngineError("optimise.bad_methods", kind="settings", value=",".join(self.methods))
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> OptimiseOptions:
+        d = {k: v for k, v in dict(d or {}).items() if v is not None}
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise EngineError("optimise.unknown_option", kind="settings", name=unknown[0])
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------- candidates
+
+
+def candidate_grid(methods: list[str]) -> list[dict]:
+    """The candidates, defaults first. CART: minbucket factor x smoothing x visit sequence (cp stays at
+    synthpop's 1e-8: on wage and Adult cp 1e-4 moved no score beyond the seed-to-seed spread, and
+    halving the grid lets the budget reach larger row samples)."""
+    out: list[dict] = []
+    if "cart" in methods:
+        out.append({"id": "default", "method": "cart", "minbucket_factor": 1.0, "cp": 1e-8,
+                    "smoothing": "density", "visit": "table"})
+        for f in (0.5, 1.0, 2.0, 4.0):
+            for sm in ("density", "none"):
+                for v in VISITS:
+                    c = {"method": "cart", "minbucket_factor": f, "cp": 1e-8, "smoothing": sm, "visit": v}
+                    if c == {k: out[0][k] for k in c}:
+                        continue
+                    out.append({"id": f"cart-{len(out)}", **c})
+    if "gc" in methods:
+        out.append({"id": "gc", "method": "gc"})
+    if "marginal" in methods:
+        out.append({"id": "marginal", "method": "marginal"})
+    return out
+
+
+def visit_orders(data: Dataset) -> dict[str, list[str] | None]:
+    """The visit sequences tried: table order; fewest levels first (categoricals by number of levels,
+    then numbers, synthpop's advice); most associated first (mean Cramer's V with the other columns,
+    numbers in 5 quantile bins), so the columns that carry the table's structure are fitted early."""
+    from .evaluation.encoding import factor
+    from .evaluation.pairs import cramers_v
+    from .methods.common import check_columns
+
+    cols, _ = check_columns(data)
+    facs = [factor([data], c, bins=5, max_levels=60) for c in cols]
+    is_cat = [not _is_number(data, c) for c in cols]
+    lev = [f.n_levels if cat else 10**9 for f, cat in zip(facs, is_cat, strict=True)]
+    fewest = [cols[i] for i in sorted(range(len(cols)), key=lambda i: (lev[i], i))]
+    assoc = np.zeros(len(cols))
+    for i in range(len(cols)):
+        for j in range(i + 1, len(cols)):
+            v = cramers_v(facs[i].codes[0], facs[j].codes[0], facs[i].n_levels, facs[j].n_levels) or 0.0
+            assoc[i] += v
+            assoc[j] += v
+    assoc = np.round(assoc, 9)  # ties broken by table order, the same on every platform
+    most = [cols[i] for i in sorted(range(len(cols)), key=lambda i: (-assoc[i], i))]
+    return {"table": None, "fewest_levels": fewest, "most_associated": most}
+
+
+def _is_number(ds: Dataset, name: str) -> bool:
+    from .evaluation.encoding import is_number
+
+    return is_number(ds, name)
+
+
+def candidate_settings(cand: dict, base: dict, n_rows: int, orders: dict) -> dict:
+    """Synthesis settings of a candidate for a table of n_rows rows (minbucket = factor x auto)."""
+    s = dict(base)
+    s["method"] = cand["method"]
+    if cand["method"] == "cart":
+        s["minbucket"] = max(1, int(round(cand["minbucket_factor"] * auto_minbucket(n_rows))))
+        s["cp"] = cand["cp"]
+        s["smoothing"] = cand["smoothing"]
+        s["visit_sequence"] = orders[cand["visit"]]
+    else:
+        s["visit_sequence"] = None
+        s["minbucket"] = None
+    return s
+
+
+def cost(cand: dict, rows: int, n_cols: int, utility: str) -> float:
+    """Work units of fitting, sampling and scoring a candidate on `rows` rows: the budget's currency.
+    A cell of CART synthesis is 1 unit; other methods and the scores are weighted by what they cost
+    relative to it (measured on CPython, benchmarks/results/optimise.md)."""
+    units = rows * n_cols * (METHOD_WEIGHT[cand["method"]] + SCORE_WEIGHT)
+    if utility == "logit":
+        units += rows * n_cols * n_cols * LOGIT_WEIGHT
+    return float(units)
+
+
+# ---------------------------------------------------------------- the choice rule
+
+
+def _excess(score: dict, opts: OptimiseOptions) -> float:
+    """How far a candidate is beyond the risk limits (0 when within)."""
+    return (max(0.0, score["copies_excess"] - opts.max_copies_excess)
+            + max(0.0, score["auc"] - opts.max_auc))
+
+
+def rank_key(score: dict, opts: OptimiseOptions) -> tuple:
+    """Sort key of the choice rule: smaller is better. Figures rounded to 9 significant digits so a
+    difference in the last bits of a float (CPython vs Pyodide) cannot change the order."""
+    u = _r(score["utility"])
+    a = _r(score["auc"])
+    ex = _r(_excess(score, opts))
+    if opts.criterion == "utility":
+        return (0, u, a) if ex == 0 else (1, ex, u)
+    over = _r(max(0.0, score["utility"] - opts.utility_target))
+    copies_over = _r(max(0.0, score["copies_excess"] - opts.max_copies_excess))
+    if over == 0 and copies_over == 0:
+        return (0, a, u)
+    return (1, over + copies_over, a)
+
+
+def _r(x: float) -> float:
+    if x is None or not math.isfinite(x):
+        return math.inf
+    return float(f"{x:.9g}")
+
+
+def choose(scored: list[dict], opts: OptimiseOptions) -> tuple[dict, bool]:
+    """(the chosen candidate, whether it meets the limits). `scored`: dicts with "id" and "score"."""
+    if not scored:
+        raise ValueError("no candidates")
+    best = min(scored, key=lambda c: (rank_key(c["score"], opts), c["order"]))
+    return best, rank_key(best["score"], opts)[0] == 0
+
+
+def pareto_front(scored: list[dict]) -> list[str]:
+    """Ids of the candidates no other beats on both utility and membership AUC (lower is better on
+    both; copies above natural as a third objective), in order of utility."""
+    pts = [(c["id"], _r(c["score"]["utility"]), _r(c["score"]["auc"]), _r(max(0.0, c["score"]["copies_excess"])))
+           for c in scored]
+    front = []
+    for cid, u, a, x in pts:
+        dominated = any((u2 <= u and a2 <= a and x2 <= x) and (u2 < u or a2 < a or x2 < x)
+                        for _, u2, a2, x2 in pts)
+        if not dominated:
+            front.append((u, a, cid))
+    return [cid for _, _, cid in sorted(front)]
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def internal_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(internal train rows, internal validation rows) of the fitting rows: positions in the data
+    given, which never include the evaluation holdout (the caller has taken it out)."""
+    rng = np.random.default_rng([seed, 1313])
+    perm = rng.permutation(n).astype(np.intp)
+    k = min(int(round(n * VALIDATION_SHARE)), VALIDATION_MAX)
+    return np.sort(perm[k:]), np.sort(perm[:k])
+
+
+def score(fit_rows: Dataset, synthetic: Dataset, validation: Dataset, utility: str, seed: int) -> dict:
+    """Utility and risk of one synthetic sample made from `fit_rows` (see the module docstring)."""
+    from .evaluation.disclosure import exact_copies, membership_auc
+    from .evaluation.utility import spmse_logit, two_way_spmse
+
+    tw = two_way_spmse(fit_rows, synthetic)["mean"]
+    out = {"two_way": tw}
+    if utility == "logit":
+        out["logit"] = spmse_logit(fit_rows, synthetic)["s_pmse"]
+    ec = exact_copies(fit_rows, synthetic, validation)
+    out["copies"] = ec["share"]
+    out["natural"] = ec["natural"]
+    out["copies_excess"] = ec["share"] - ec["natural"]
+    out["auc"] = membership_auc(fit_rows, validation, synthetic, max_rows=AUC_ROWS, seed=seed)["auc"]
+    out["utility"] = out[utility] if out.get(utility) is not None else math.inf
+    return {k: (float(v) if v is not None else None) for k, v in out.items()}
+
+
+def _mean_scores(runs: list[dict]) -> dict:
+    out = {}
+    for k in runs[0]:
+        vals = [r[k] for r in runs if r[k] is not None and math.isfinite(r[k])]
+        out[k] = float(np.mean(vals)) if vals else math.inf
+    return out
+
+
+# ---------------------------------------------------------------- the search
+
+
+class Search:
+    """The state of one search: every scored candidate, the work spent, the best so far."""
+
+    def __init__(self, data: Dataset, base: dict, opts: OptimiseOptions, seed: int):
+        self.data, self.base, self.opts, self.seed = data, base, opts, seed
+        self.budget = float(opts.budget or DEFAULT_BUDGET)
+        self.spent = 0.0
+        self.candidates = candidate_grid(opts.methods)
+        for i, c in enumerate(self.candidates):
+            c["order"] = i
+        self.records: dict[str, dict] = {c["id"]: {**c, "rounds": []} for c in self.candidates}
+        self.train_idx, self.val_idx = internal_split(data.n_rows, seed)
+        self.validation = data.take(self.val_idx)
+        self.orders = visit_orders(data.take(self.train_idx))
+        self.n_cols = len(data.columns)
+        self.stopped = None  # None, "budget" or "user"
+        self.rounds: list[dict] = []
+
+    def schedule(self, top: int | None = None) -> list[tuple[int, int]]:
+        """(rows, seeds) per round: rows x ETA each round up to `top` (the internal train size, at most
+        MAX_ROUND_ROWS); the last round with opts.seeds seeds."""
+        n_t = len(self.train_idx)
+        top = min(n_t, MAX_ROUND_ROWS) if top is None else min(top, n_t)
+        sizes, r = [], min(FIRST_ROWS, top)
+        n_cand = len(self.candidates)
+        while True:
+            sizes.append(r)
+            n_cand = max(1, -(-n_cand // ETA))
+            if r >= top or n_cand <= 2:
+                break
+            r = min(top, r * ETA)
+        if sizes[-1] < top and len(sizes) > 1:
+            sizes[-1] = top
+        return [(s, 1) for s in sizes[:-1]] + [(sizes[-1], self.opts.seeds)]
+
+    def plan_cost(self, plan: list[tuple[int, int]]) -> float:
+        """Work units of a whole plan, every candidate priced as CART (an upper bound)."""
+        n, units = len(self.candidates), 0.0
+        for rows, seeds in plan:
+            units += n * seeds * cost({"method": "cart"}, rows, self.n_cols, self.opts.utility)
+            n = max(1, -(-n // ETA)) + 1  # + the defaults, which always go on
+        return units
+
+    def fitted_plan(self) -> list[tuple[int, int]]:
+        """The largest schedule whose cost fits the budget: the top row count shrinks by 1.5 at a
+        time (down to FIRST_ROWS); what still does not fit runs until the budget stops it."""
+        top = min(len(self.train_idx), MAX_ROUND_ROWS)
+        plan = self.schedule(top)
+        while self.plan_cost(plan) > self.budget and top > FIRST_ROWS:
+            top = max(FIRST_ROWS, int(top / 1.5))
+            plan = self.schedule(top)
+        return plan
+
+    def run(self, should_stop: Callable[[], bool] | None = None) -> Work[None]:
+        plan = self.fitted_plan()
+        alive = list(self.candidates)
+        for rnd, (rows, n_seeds) in enumerate(plan):
+            rng = np.random.default_rng([self.seed, 77, rnd])
+            sub = np.sort(rng.choice(self.train_idx, size=rows, replace=False)).astype(np.intp)
+            fit_rows = self.data.take(sub)
+            self.rounds.append({"round": rnd + 1, "rows": rows, "seeds": n_seeds, "candidates": len(alive)})
+            total = len(alive)
+            for k, cand in enumerate(alive):
+                units = cost(cand, rows, self.n_cols, self.opts.utility) * n_seeds
+                if self.spent + units > self.budget:
+                    self.stopped = "budget"
+                    return
+                if should_stop is not None and should_stop():
+                    self.stopped = "user"
+                    return
+                runs = []
+                for j in range(n_seeds):
+                    s = candidate_settings(cand, self.base, rows, self.orders)
+                    s["seed"] = int(np.random.default_rng([self.seed, 91, rnd, j]).integers(2**31))
+                    s["n_rows"] = None
+                    res = yield from _quiet(synthesise_steps(fit_rows, s))
+                    runs.append(score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed + j))
+                self.spent += units
+                self.records[cand["id"]]["rounds"].append({"round": rnd + 1, "rows": rows, "seeds": n_seeds,
+                                                           "score": _mean_scores(runs)})
+                yield Step("optimise", k + 1, total, "progress.optimise",
+                           {"round": rnd + 1, "rounds": len(plan), "candidate": cand["id"], "rows": rows})
+            if rnd + 1 < len(plan):
+                ranked = sorted(alive, key=lambda c: (rank_key(self._last(c)["score"], self.opts), c["order"]))
+                keep = max(1, -(-len(alive) // ETA))
+                nxt = ranked[:keep]
+                default = [c for c in alive if c["id"] == "default"]
+                if default and default[0] not in nxt:
+                    nxt.append(default[0])  # the defaults always go on, so the front can show them
+                alive = sorted(nxt, key=lambda c: c["order"])
+
+    def _last(self, cand: dict) -> dict:
+        return self.records[cand["id"]]["rounds"][-1]
+
+    def deepest(self) -> list[dict]:
+        """The candidates scored in the deepest round reached (the ones comparable with each other)."""
+        depth = max((len(r["rounds"]) for r in self.records.values()), default=0)
+        if depth == 0:
+            return []
+        out = []
+        for r in self.records.values():
+            if len(r["rounds"]) == depth:
+                out.append({"id": r["id"], "order": r["order"], "score": r["rounds"][-1]["score"]})
+        return out
+
+    def best(self) -> dict | None:
+        scored = self.deepest()
+        if not scored:
+            return None
+        return choose(scored, self.opts)[0]
+
+    def record(self) -> dict:
+        """The JSON-able record: options, rounds, every candidate with its scores, front, choice."""
+        scored = self.deepest()
+        chosen, within = choose(scored, self.opts) if scored else (None, False)
+        cands = []
+        for r in self.records.values():
+            c = {k: v for k, v in r.items() if k not in ("order",)}
+            c["rounds"] = [{**x, "score": _json_score(x["score"])} for x in r["rounds"]]
+            cands.append(c)
+        return {"options": self.opts.to_dict(), "budget": self.budget, "spent": self.spent,
+                "stopped": self.stopped, "rounds": self.rounds,
+                "internal": {"train_rows": int(len(self.train_idx)), "validation_rows": int(len(self.val_idx))},
+                "visit_orders": self.orders, "candidates": cands,
+                "compared": [c["id"] for c in scored],
+                "front": pareto_front(scored) if scored else [],
+                "chosen": None if chosen is None else chosen["id"], "within_limits": within,
+                "default": "default" if "default" in self.records else None}
+
+
+def _json_score(s: dict) -> dict:
+    return {k: (None if v is None or not math.isfinite(v) else round(v, 6)) for k, v in s.items()}
+
+
+def _quiet(work: Work):
+    """Run a generator of Steps without passing its steps on (a candidate's columns)."""
+    while True:
+        try:
+            next(work)
+        except StopIteration as stop:
+            return stop.value
+        if False:  # pragma: no cover - keeps this a generator
+            yield
+
+
+def syn_optimised_steps(data: Dataset, settings: SynthSettings | dict | None = None,
+                        options: OptimiseOptions | dict | None = None,
+                        should_stop: Callable[[], bool] | None = None) -> Work[SynthResult]:
+    """Search settings for `data` (the fitting rows; never pass the evaluation holdout), then
+    synthesise `data` with the chosen settings. Yields progress Steps; `should_stop()` returning True
+    ends the search between candidates and keeps the best so far. Returns a SynthResult whose
+    `optimisation` holds the record (see `Search.record`)."""
+    from .methods.common import note
+    from .synthesis import resolve_seed
+
+    opts = options if isinstance(options, OptimiseOptions) else OptimiseOptions.from_dict(options)
+    s = settings if isinstance(settings, SynthSettings) else SynthSettings.from_dict(settings)
+    base = s.to_dict()
+    base["seed"] = seed = resolve_seed(base["seed"])
+    notes = []
+    if data.n_rows < MIN_ROWS:
+        result = yield from synthesise_steps(data, base)
+        result.notes.append(note("optimise_too_small", None, rows=data.n_rows, minimum=MIN_ROWS))
+        result.optimisation = {"options": opts.to_dict(), "skipped": "too_small", "rows": data.n_rows,
+                               "minimum": MIN_ROWS, "candidates": [], "front": [], "chosen": None}
+        return result
+    search = Search(data, base, opts, seed)
+    yield from search.run(should_stop)
+    best = search.best()
+    rec = search.record()
+    if best is None:  # stopped before any candidate was scored: the defaults
+        chosen_settings = base
+        notes.append(note("optimise_none_scored", None))
+    else:
+        cand = search.records[best["id"]]
+        chosen_settings = candidate_settings(cand, base, data.n_rows, search.orders)
+        notes.append(note("optimise_chosen", None, candidate=best["id"], compared=len(rec["compared"])))
+        if not rec["within_limits"]:
+            notes.append(note("optimise_limits_not_met", None))
+    if search.stopped == "user":
+        notes.append(note("optimise_stopped", None))
+    elif search.stopped == "budget":
+        notes.append(note("optimise_budget", None, budget=int(search.budget)))
+    rec["settings"] = {k: chosen_settings.get(k) for k in ("method", "minbucket", "cp", "smoothing",
+                                                            "visit_sequence")}
+    result = yield from synthesise_steps(data, chosen_settings)
+    result.notes = notes + result.notes
+    result.optimisation = rec
+    return result
+
+
+def syn_optimised(data: Dataset, settings=None, options=None, progress=None, should_stop=None) -> SynthResult:
+    from .progress import drive
+
+    return drive(syn_optimised_steps(data, settings, options, should_stop), progress)

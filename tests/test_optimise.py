@@ -1,0 +1,171 @@
+"""Settings tuned per table (py_engine.optimise): the choice rule, the budget, reproducibility, stop."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from py_engine.errors import EngineError
+from py_engine.evaluation.baselines import load_csv
+from py_engine.export import json_document
+from py_engine.holdout import split
+from py_engine.optimise import (OptimiseOptions, Search, choose, internal_split, pareto_front,
+                                syn_optimised, syn_optimised_steps)
+from py_engine.progress import drive
+
+
+def _table(n: int = 600, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    a = rng.choice(["x", "y", "z"], n)
+    b = np.where(a == "x", rng.normal(10, 2, n), rng.normal(20, 3, n)).round(1)
+    c = np.where(b > 15, rng.choice(["p", "q"], n, p=[0.8, 0.2]), rng.choice(["p", "q"], n, p=[0.2, 0.8]))
+    d = (b * 2 + rng.normal(0, 1, n)).round(0)
+    df = pd.DataFrame({"a": a, "b": b, "c": c, "d": d})
+    return load_csv(df.to_csv(index=False).encode(), "t.csv")
+
+
+def _cand(cid, order, utility, auc, excess=0.0):
+    return {"id": cid, "order": order, "score": {"utility": utility, "auc": auc, "copies_excess": excess}}
+
+
+SCORED = [_cand("A", 0, 1.2, 0.60), _cand("B", 1, 1.4, 0.54), _cand("C", 2, 1.3, 0.53, excess=0.05),
+          _cand("D", 3, 2.5, 0.51), _cand("E", 4, 4.0, 0.50), _cand("F", 5, 1.6, 0.52)]
+
+
+def test_choice_most_useful_within_limits():
+    # A is most useful but AUC 0.60 > 0.55; C is next but 5 points of copies above natural; B is the answer
+    best, ok = choose(SCORED, OptimiseOptions(criterion="utility"))
+    assert (best["id"], ok) == ("B", True)
+    best, _ = choose(SCORED, OptimiseOptions(criterion="utility", max_auc=0.65))
+    assert best["id"] == "A"
+    best, _ = choose(SCORED, OptimiseOptions(criterion="utility", max_auc=0.65, max_copies_excess=0.1))
+    assert best["id"] == "A"
+
+
+def test_choice_least_risk_at_utility_target():
+    best, ok = choose(SCORED, OptimiseOptions(criterion="risk", utility_target=3.0))
+    assert (best["id"], ok) == ("D", True)  # E has less risk but misses the utility target; C has copies
+    best, _ = choose(SCORED, OptimiseOptions(criterion="risk", utility_target=1.5))
+    assert best["id"] == "B"
+
+
+def test_choice_none_within_limits_takes_closest():
+    scored = [_cand("A", 0, 1.0, 0.70), _cand("B", 1, 2.0, 0.60)]
+    best, ok = choose(scored, OptimiseOptions())
+    assert (best["id"], ok) == ("B", False)
+
+
+def test_pareto_front_known_answer():
+    # each of the six is best on some trade-off; a seventh worse than F on both axes is not on the front
+    assert pareto_front(SCORED) == ["A", "C", "B", "F", "D", "E"]
+    assert pareto_front(SCORED + [_cand("G", 6, 1.7, 0.525)]) == ["A", "C", "B", "F", "D", "E"]
+    two = [_cand("A", 0, 1.0, 0.6), _cand("B", 1, 2.0, 0.7), _cand("C", 2, 3.0, 0.5)]
+    assert pareto_front(two) == ["A", "C"]  # B is worse than A on both
+
+
+def test_options_validated():
+    with pytest.raises(EngineError) as e:
+        OptimiseOptions.from_dict({"criterion": "best"})
+    assert e.value.code == "optimise.bad_criterion"
+    with pytest.raises(EngineError):
+        OptimiseOptions.from_dict({"budget": -1})
+    with pytest.raises(EngineError):
+        OptimiseOptions.from_dict({"nonsense": 1})
+
+
+def test_internal_split_disjoint_and_complete():
+    tr, va = internal_split(1000, 3)
+    assert len(np.intersect1d(tr, va)) == 0 and len(tr) + len(va) == 1000
+    assert np.array_equal(internal_split(1000, 3)[0], tr)
+
+
+def test_budget_respected_and_same_seed_same_choice():
+    ds = _table()
+    opts = {"budget": 120_000, "seeds": 2}
+    r1 = syn_optimised(ds, {"seed": 4}, opts)
+    r2 = syn_optimised(ds, {"seed": 4}, opts)
+    o = r1.optimisation
+    assert o["spent"] <= o["budget"] == 120_000
+    assert o["chosen"] is not None and o["chosen"] in o["compared"]
+    assert o == r2.optimisation
+    assert r1.synthetic.values.equals(r2.synthetic.values)
+    # the chosen settings were used for the full run
+    assert r1.settings.method == o["settings"]["method"]
+    if o["settings"]["method"] == "cart":
+        assert r1.settings.minbucket == o["settings"]["minbucket"]
+    # a smaller budget scores fewer candidates
+    small = syn_optimised(ds, {"seed": 4}, {"budget": 20_000}).optimisation
+    assert small["spent"] <= 20_000 < o["spent"]
+    assert small["stopped"] == "budget"
+
+
+def test_stop_keeps_best_so_far():
+    ds = _table()
+    calls = {"n": 0}
+
+    def stop():
+        calls["n"] += 1
+        return calls["n"] > 12
+
+    r = syn_optimised(ds, {"seed": 2}, {"budget": 10**9}, should_stop=stop)
+    o = r.optimisation
+    assert o["stopped"] == "user"
+    assert o["chosen"] is not None
+    scored = [c for c in o["candidates"] if c["rounds"]]
+    assert len(scored) == 12
+    assert any(n["code"] == "optimise_stopped" for n in r.notes)
+    # stopped before anything was scored: the defaults, said so
+    r0 = syn_optimised(ds, {"seed": 2}, {}, should_stop=lambda: True)
+    assert r0.optimisation["chosen"] is None
+    assert r0.settings.minbucket is not None and r0.settings.method == "cart"
+    assert any(n["code"] == "optimise_none_scored" for n in r0.notes)
+
+
+def test_holdout_rows_never_used():
+    """The search sees only the fitting rows: changing every holdout row changes nothing."""
+    ds = _table(700)
+    train, hold, hold_rows = split(ds, 0.2, seed=5)
+    r1 = syn_optimised(train, {"seed": 5}, {"budget": 60_000})
+    vals = ds.values.copy()
+    vals.loc[hold_rows, "b"] = 999.0
+    ds2 = type(ds)(ds.schema, vals, ds.missing)
+    train2, hold2, _ = split(ds2, 0.2, seed=5)
+    assert (hold2.values["b"] == 999.0).all()
+    r2 = syn_optimised(train2, {"seed": 5}, {"budget": 60_000})
+    assert r1.optimisation == r2.optimisation
+    assert o_rows(r1) == train.n_rows
+
+
+def o_rows(r) -> int:
+    i = r.optimisation["internal"]
+    return i["train_rows"] + i["validation_rows"]
+
+
+def test_too_small_table_gets_defaults_and_a_note():
+    ds = _table(120)
+    r = syn_optimised(ds, {"seed": 1}, {})
+    assert r.optimisation["skipped"] == "too_small"
+    assert any(n["code"] == "optimise_too_small" for n in r.notes)
+    assert r.synthetic.n_rows == 120
+
+
+def test_record_in_json_export_and_steps():
+    ds = _table()
+    steps = []
+    r = drive(syn_optimised_steps(ds, {"seed": 3}, {"budget": 40_000}), steps.append)
+    assert any(s.stage == "optimise" for s in steps)
+    doc = json.loads(json_document(r, "t.csv"))
+    assert doc["optimisation"]["chosen"] == r.optimisation["chosen"]
+    assert doc["optimisation"]["front"]
+
+
+def test_schedule_fits_budget():
+    ds = _table(3000)
+    s = Search(ds, {"seed": 1}, OptimiseOptions(budget=300_000), 1)
+    plan = s.fitted_plan()
+    assert s.plan_cost(plan) <= 300_000 or plan[-1][0] == 500
+    big = Search(ds, {"seed": 1}, OptimiseOptions(budget=10**9), 1).fitted_plan()
+    assert big[-1][0] >= plan[-1][0]
