@@ -11,6 +11,7 @@ from conftest import REAL
 
 from py_engine.errors import EngineError
 from py_engine.evaluation import evaluate, evaluate_steps
+from py_engine.evaluation.runner import METRICS
 from py_engine.evaluation.analysis import ci_overlap
 from py_engine.evaluation.baselines import bootstrap_copy, independent_columns, load_csv
 from py_engine.evaluation.columns import ks_complement, tv_complement
@@ -323,7 +324,7 @@ def test_worker_entry_point_evaluate(real_data):
     assert rep["context"]["file_name"] == "wage.csv" and rep["context"]["seed"] == 3
     assert rep["data"]["n_holdout"] == 600 and rep["not_computed"] == []
     assert rep["options"]["target"] == "jobclass"
-    assert len(steps) == 14 and json.loads(steps[-1])["key"] == "metrics.progress.membership"
+    assert len(steps) == len(METRICS) and json.loads(steps[-1])["key"] == "metrics.progress." + METRICS[-1]
     bad = json.loads(run(browser.evaluate(json.dumps({"target": "nope"}))))
     assert bad["error"]["code"] == "evaluate.unknown_column" and bad["error"]["kind"] == "settings"
     browser.clear()
