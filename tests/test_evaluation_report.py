@@ -11,13 +11,13 @@ from conftest import REAL
 
 from py_engine.errors import EngineError
 from py_engine.evaluation import evaluate, evaluate_steps
-from py_engine.evaluation.runner import METRICS
 from py_engine.evaluation.analysis import ci_overlap
 from py_engine.evaluation.baselines import bootstrap_copy, independent_columns, load_csv
 from py_engine.evaluation.columns import ks_complement, tv_complement
 from py_engine.evaluation.combinations import combinations
 from py_engine.evaluation.disclosure import disco, inference_attack, replicated_uniques, wilson
 from py_engine.evaluation.pairs import correlation_ratio, cramers_v, spearman
+from py_engine.evaluation.runner import METRICS
 from py_engine.holdout import split
 from py_engine.i18n import strings
 from py_engine.progress import Step, drive

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pytest
-
 from helpers_engine import load_bytes
+
 from py_engine.errors import EngineError
 from py_engine.evaluation import inference
 from py_engine.synthesis import syn
