@@ -352,6 +352,8 @@ class Search:
                     s = candidate_settings(cand, self.base, rows, self.orders)
                     s["seed"] = int(np.random.default_rng([self.seed, 91, rnd, j]).integers(2**31))
                     s["n_rows"] = None
+                    if "m" in s:
+                        s["m"] = 1  # one synthetic data set per candidate run
                     res = yield from _quiet(synthesise_steps(fit_rows, s))
                     runs.append(score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed + j))
                 self.spent += units

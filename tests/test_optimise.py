@@ -12,8 +12,15 @@ from py_engine.errors import EngineError
 from py_engine.evaluation.baselines import load_csv
 from py_engine.export import json_document
 from py_engine.holdout import split
-from py_engine.optimise import (OptimiseOptions, Search, choose, internal_split, pareto_front,
-                                syn_optimised, syn_optimised_steps)
+from py_engine.optimise import (
+    OptimiseOptions,
+    Search,
+    choose,
+    internal_split,
+    pareto_front,
+    syn_optimised,
+    syn_optimised_steps,
+)
 from py_engine.progress import drive
 
 
