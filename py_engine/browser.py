@@ -181,6 +181,14 @@ def request_cancel() -> None:
     _S.cancel = True
 
 
+_STOP = {"flag": False}
+
+
+def request_stop() -> None:
+    """End a settings search between candidates, keeping the best so far (the run then completes)."""
+    _STOP["flag"] = True
+
+
 async def _drive_async(work, progress_cb):
     """Run a generator of Steps, reporting each and yielding to the event loop so cancel is seen."""
     _S.cancel = False
@@ -218,12 +226,21 @@ async def synthesise(settings_json: str, progress_cb=None) -> str:
     settings = json.loads(settings_json or "{}")
     settings.pop("lang", None)
     holdout = float(settings.pop("holdout", 0.0) or 0.0)
+    optimise = settings.pop("optimise", None)  # {criterion?, budget?, ...}: settings tuned per table
     _drop_results()
     data = from_raw(_S.raw, _S.schema)
     seed = synthesis.resolve_seed(settings.get("seed"))
     settings["seed"] = seed
     train, hold, hold_rows = split(data, holdout, seed=seed)
-    result = await _drive_async(synthesis.synthesise_steps(train, settings), progress_cb)
+    if optimise is not None:
+        from .optimise import syn_optimised_steps
+
+        _STOP["flag"] = False
+        work = syn_optimised_steps(train, settings, optimise if isinstance(optimise, dict) else {},
+                                   should_stop=lambda: _STOP["flag"])
+    else:
+        work = synthesis.synthesise_steps(train, settings)
+    result = await _drive_async(work, progress_cb)
     _S.result, _S.train, _S.holdout, _S.holdout_rows = result, train, hold, hold_rows
     out = result.summary()
     out["preview"] = _preview(result.synthetic)

@@ -105,6 +105,11 @@ export class Engine {
    * Stop a running request. The worker is asked first; if the request has not ended within a
    * second, the worker is replaced and the held file re-sent, so the page stays usable.
    */
+  /** End a settings search early; the request still completes, with the best candidate so far. */
+  stopSearch(promise) {
+    if (this.pending.has(promise.id)) this.worker.postMessage({ id: 0, type: "stop", target: promise.id });
+  }
+
   cancel(promise) {
     const id = promise.id;
     if (!this.pending.has(id)) return Promise.resolve();

@@ -183,6 +183,10 @@ self.onmessage = (event) => {
     if (engine && current === msg.target) engine.request_cancel();
     return;
   }
+  if (msg.type === "stop") {
+    if (engine && current === msg.target) engine.request_stop();
+    return;
+  }
   queue = queue.then(async () => {
     current = msg.id;
     try {
