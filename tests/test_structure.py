@@ -183,3 +183,100 @@ def test_contradicted_gives_first_counter_example(known):
     with pytest.raises(EngineError) as e2:
         resolve_structure(ds, {"groups": [{"key": "class_code", "attributes": ["age"]}]})
     assert e2.value.code == "structure.contradicted" and e2.value.column == "age"
+
+
+# --------------------------------------------------------------------------- synthesis keeping it
+
+def _constant_within(values: pd.DataFrame, key: str, col: str) -> float:
+    g = values[key].astype(str)
+    return float((values.groupby(g, observed=True)[col].nunique(dropna=False) <= 1).mean())
+
+
+@pytest.mark.parametrize("method", ["cart", "gc"])
+def test_hsb_synthesis_keeps_school_attributes(method):
+    from py_engine.synthesis import syn
+
+    ds = load_bytes((ML / "hsb.csv").read_bytes())
+    r = syn(ds, {"method": method, "seed": 3})
+    v = r.synthetic.values
+    assert r.structure is not None and r.structure["groups"][0]["key"] == "School"
+    for a in ["Sector", "Size", "PRACAD", "DISCLIM", "HIMINTY", "MEANSES"]:
+        assert _constant_within(v, "School", a) == 1.0, a
+    g = v.groupby(v["School"].astype(str), observed=True)
+    m = g.agg(a=("MEANSES", "first"), b=("SES", "mean"))
+    assert np.corrcoef(m["a"], m["b"])[0, 1] >= 0.95
+    # MEANSES is computed: the synthetic school's mean of SES at the written 3 decimals
+    assert np.allclose(m["a"], m["b"], atol=0.0005 + 1e-9)
+    # about as many schools as the real 160, with sizes like the real ones
+    assert 140 <= len(m) <= 180
+    assert set(v["School"].astype(str)) <= set(ds.values["School"].astype(str))
+    codes = {n["code"] for n in r.notes}
+    assert {"structure_found", "structure_groups", "structure_derived"} <= codes
+
+
+def test_structure_off_is_the_flat_synthesis():
+    from py_engine.synthesis import syn
+
+    ds = load_bytes((ML / "exam.csv").read_bytes())
+    off = syn(ds, {"method": "cart", "seed": 2, "structure": False})
+    off2 = syn(ds, {"method": "cart", "seed": 2, "structure": {"off": True}})
+    assert off.structure is None and off2.structure is None
+    assert off.synthetic.values.equals(off2.synthetic.values)
+    assert not any(n["code"].startswith("structure") for n in off.notes)
+
+
+def test_known_table_nesting_dependencies_and_derived_exact(known):
+    from py_engine.dataset import to_csv_bytes
+    from py_engine.synthesis import syn
+
+    df, ds = known
+    for method in ("cart", "gc"):
+        r = syn(ds, {"method": method, "seed": 7})
+        v = r.synthetic.values
+        # nested keys nest exactly, attributes constant at each level
+        for child, parent in (("class_code", "school"), ("school", "lea"), ("lea", "region")):
+            assert _constant_within(v, child, parent) == 1.0, (method, child)
+        for a in ("sector", "school_size", "school_ses"):
+            assert _constant_within(v, "school", a) == 1.0, (method, a)
+        s = v.astype({c: object for c in v.columns if str(v[c].dtype) == "category"})
+        assert (s["coarse"] == s["fine"].str[0].str.upper()).all()
+        assert (s["sex_code"] == s["sex"].str.upper()).all()
+        assert np.allclose(s["score_rescaled"], np.round(s["score"] * 2 - 5, 1))
+        assert np.allclose(s["total"], np.round(s["score"] + s["ses"], 2))
+        assert np.allclose(s["gap"], np.round(s["score"] - s["ses"], 2))
+        want = np.where(s["age"] < 13, "young", np.where(s["age"] < 16, "mid", "old"))
+        assert (s["agegroup"].to_numpy() == want).all()
+        mean = s.groupby("school")["ses"].transform("mean")
+        assert np.allclose(s["school_ses"], np.round(mean, 3))
+        # same seed, same bytes
+        again = syn(ds, {"method": method, "seed": 7})
+        assert to_csv_bytes(again.synthetic) == to_csv_bytes(r.synthetic)
+
+
+def test_relabel_groups_consistently(known):
+    from py_engine.synthesis import syn
+
+    df, ds = known
+    doc = find_structure(ds)
+    doc["group_key_labels"] = "relabel"
+    r = syn(ds, {"method": "cart", "seed": 1, "structure": doc})
+    v = r.synthetic.values
+    real = set(df["school"])
+    new = set(v["school"].astype(str))
+    assert not (new & real)
+    assert _constant_within(v, "school", "lea") == 1.0 and _constant_within(v, "school", "sector") == 1.0
+    assert any(n["code"] == "structure_relabelled" for n in r.notes)
+
+
+def test_small_groups_named_in_notes():
+    from py_engine.synthesis import syn
+
+    rng = np.random.default_rng(3)
+    school = np.repeat([f"S{i}" for i in range(30)], [2] + [40] * 29)
+    n = len(school)
+    sector = {f"S{i}": rng.choice(["a", "b"]) for i in range(30)}
+    df = pd.DataFrame({"school": school, "sector": [sector[s] for s in school],
+                       "y": np.round(rng.normal(size=n), 2)})
+    r = syn(_load_df(df), {"method": "cart", "seed": 1})
+    small = [x for x in r.notes if x["code"] == "structure_small_groups"]
+    assert small and small[0]["params"]["count"] == 1 and small[0]["params"]["groups"] == "S0"
