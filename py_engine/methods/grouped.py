@@ -158,7 +158,11 @@ def _two_level(method, encs, names, groups, n_out, settings, rng, notes, labels_
     row_group = rng.permutation(np.repeat(np.arange(n_gs), sizes)).astype(np.intp)
     for c in mean_cols:
         gsyn[MEAN + c] = _shrink(gsyn[MEAN + c], encs[c].x, inv, n_groups, sizes)
-    syn_key = _labels(key, levels, n_gs, labels_mode, rng, notes)
+    parent = here[G].get("parent")
+    par = (genc[parent].codes, gsyn[parent].codes) if parent in genc and not genc[parent].is_number else None
+    score_col = (MEAN + mean_cols[0]) if mean_cols else SIZE
+    score = (genc[score_col].x, gsyn[score_col].x)
+    syn_key = _labels(key, levels, n_gs, labels_mode, rng, notes, par, score)
     # ---- members, given their group's columns
     menc = {c: encs[c] for c in attrs + members}
     menc[SIZE] = genc[SIZE].take(inv)
@@ -234,25 +238,60 @@ def allocate(weights: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
-def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes) -> Encoded:
-    """The key column of n synthetic groups (one code each): the real labels in a random order, then
-    new ones where more groups are made ("keep"); new labels throughout ("relabel")."""
+def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par=None, score=None) -> Encoded:
+    """The key column of n synthetic groups (one code each).
+
+    "keep": real labels, each used once, so a label keeps its meaning as far as the synthesis does:
+    a synthetic group gets the label of a real group in the same parent (a school of its real
+    authority), matched by rank of a summary (the group mean of the first numeric member column, else
+    the size): the k synthetic groups of a parent, sorted, take the real labels at quantiles
+    (i + 0.5) m / k of the m real ones sorted the same way. Groups left over take unused real labels
+    at random, then new labels. "relabel": new labels throughout."""
     real = [key.level_names[int(i)] for i in levels]
     if mode == "relabel":
         labels = _new_labels(real, n, [])
         notes.append(note("structure_relabelled", key.name, groups=n))
         return Encoded(key.name, key.type, [], np.full(n, -1, dtype=np.int32), codes=np.arange(n, dtype=np.int32),
                        labels=labels)
-    perm = rng.permutation(len(levels))[:n]
-    codes = levels[perm].astype(np.int32)
+    m = len(levels)
+    pick = np.full(n, -1, dtype=np.int64)  # index into levels
+    used = np.zeros(m, dtype=bool)
+    real_score = np.nan_to_num(np.asarray(score[0], dtype=float)) if score is not None else np.zeros(m)
+    syn_score = np.nan_to_num(np.asarray(score[1], dtype=float)) if score is not None else np.zeros(n)
+    real_par = np.asarray(par[0], dtype=np.int64) if par is not None else np.zeros(m, dtype=np.int64)
+    syn_par = np.asarray(par[1], dtype=np.int64) if par is not None else np.zeros(n, dtype=np.int64)
+    for pc in np.unique(syn_par):
+        si = np.flatnonzero(syn_par == pc)
+        ri = np.flatnonzero(real_par == pc)
+        if len(ri) == 0:
+            continue
+        si = si[np.lexsort((si, syn_score[si]))]
+        ri = ri[np.lexsort((ri, real_score[ri]))]
+        k = min(len(si), len(ri))
+        take = np.floor((np.arange(k) + 0.5) * len(ri) / len(si)).astype(np.intp) if len(si) >= len(ri) else \
+            np.floor((np.arange(len(si)) + 0.5) * len(ri) / len(si)).astype(np.intp)
+        if len(si) > len(ri):  # more synthetic than real groups here: spread the real labels over them
+            pos = np.floor((np.arange(len(ri)) + 0.5) * len(si) / len(ri)).astype(np.intp)
+            pick[si[pos]] = ri
+            used[ri] = True
+        else:
+            pick[si] = ri[take]
+            used[ri[take]] = True
+    free_real = np.flatnonzero(~used)
+    free_real = free_real[rng.permutation(len(free_real))]
+    left = np.flatnonzero(pick < 0)
+    j = min(len(left), len(free_real))
+    pick[left[:j]] = free_real[:j]
+    codes = np.where(pick >= 0, levels[np.maximum(pick, 0)], -1).astype(np.int64)
+    n_new = int((pick < 0).sum())
     labels = list(key.labels)
-    if n > len(levels):
-        extra = _new_labels(real, n - len(levels), key.level_names)
-        codes = np.concatenate([codes, np.arange(len(labels), len(labels) + len(extra), dtype=np.int32)])
-        labels = labels + extra
+    if n_new:
+        extra = _new_labels(real, n_new, key.level_names)
         # new labels are put before the missing tokens: shift token codes
-        nl = len(extra)
-        codes = np.where((codes >= len(key.labels)) & (codes < key.n_levels), codes + nl, codes).astype(np.int32)
+        codes = np.where(codes >= len(labels), codes + n_new, codes)
+        codes[codes < 0] = np.arange(len(labels), len(labels) + n_new)
+        labels = labels + extra
+    codes = codes.astype(np.int32)
     L = len(labels)
     tok = np.where(codes >= L, codes - L, -1).astype(np.int32)
     return Encoded(key.name, key.type, key.tokens, tok, codes=codes, labels=labels)
