@@ -156,7 +156,13 @@ def find_structure(data: Dataset) -> dict:
     deps_raw: list[tuple[str, str]] = []
     groups: dict[str, list[str]] = {}
     for g in keys:
+        # columns in one-to-one correspondence with g are recodes or binnings of it, not attributes
+        # (education and education_num); a key keeps them when it has other attributes, names units,
+        # or one of them is a measurement (a school's average score)
         det = determined[g]
+        one_to_one = [b for b in det if t.levels(b) == t.levels(g) and t.determines(b, g)]
+        if len(one_to_one) == len(det) and not code_like_name(g) and not any(t.type[b] == NUMERIC for b in det):
+            continue
         only_coarse_cats = all(t.type[b] in CATEGORY_TYPES and t.levels(b) <= t.levels(g) for b in det)
         if only_coarse_cats and len(det) == 1 and not code_like_name(g) \
                 and not any(b in determined and b in keys for b in det):
@@ -264,7 +270,7 @@ def find_structure(data: Dataset) -> dict:
         if done:
             continue
         for x in nums:
-            if not free(x) or t.levels(x) <= t.levels(b) or not t.determines(x, b):
+            if not free(x) or t.levels(x) < t.levels(b) or not t.determines(x, b):
                 continue
             bins = _binning(data, x, b)
             if bins is not None:
