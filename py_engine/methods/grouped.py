@@ -162,7 +162,7 @@ def _two_level(method, encs, names, groups, n_out, settings, rng, notes, labels_
     par = (genc[parent].codes, gsyn[parent].codes) if parent in genc and not genc[parent].is_number else None
     score_col = (MEAN + mean_cols[0]) if mean_cols else SIZE
     score = (genc[score_col].x, gsyn[score_col].x)
-    syn_key = _labels(key, levels, n_gs, labels_mode, rng, notes, par, score)
+    syn_key = _labels(key, levels, n_gs, labels_mode, rng, notes, par, score, _same_codes(genc, gsyn, attrs))
     # ---- members, given their group's columns
     menc = {c: encs[c] for c in attrs + members}
     menc[SIZE] = genc[SIZE].take(inv)
@@ -223,6 +223,26 @@ def _shrink(mean: Encoded, x: np.ndarray, inv: np.ndarray, n_groups: int, sizes:
     return out
 
 
+def _same_codes(real: dict, syn: dict, attrs: list[str]):
+    """One code per group row for its attribute values (real and synthetic rows coded alike)."""
+    if not attrs:
+        return None
+    import pandas as pd
+
+    def frame(d):
+        cols = {}
+        for c in attrs:
+            e = d[c]
+            cols[c] = (np.round(e.x, 9) if e.is_number else e.codes.astype(np.float64))
+            cols[c + "\x00"] = e.tok.astype(np.float64)
+        return pd.DataFrame(cols)
+
+    a, b = frame(real), frame(syn)
+    both = pd.concat([a, b], ignore_index=True).fillna(-1e300)
+    codes = both.groupby(list(both.columns), sort=True, dropna=False).ngroup().to_numpy().astype(np.int64)
+    return codes[: len(a)], codes[len(a):]
+
+
 def allocate(weights: np.ndarray, total: int) -> np.ndarray:
     """Whole sizes proportional to `weights` summing to `total` (largest remainders, ties by position)."""
     w = np.asarray(weights, dtype=float)
@@ -238,12 +258,14 @@ def allocate(weights: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
-def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par=None, score=None) -> Encoded:
+def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par=None, score=None,
+            same=None) -> Encoded:
     """The key column of n synthetic groups (one code each).
 
     "keep": real labels, each used once, so a label keeps its meaning as far as the synthesis does:
-    a synthetic group gets the label of a real group in the same parent (a school of its real
-    authority), matched by rank of a summary (the group mean of the first numeric member column, else
+    a synthetic group gets the label of a real group with the same attribute values where there is
+    one (`same`: a code of the attribute values, real and synthetic), else of one in the same parent
+    (a school of its real authority), matched by rank of a summary (the group mean of the first numeric member column, else
     the size): the k synthetic groups of a parent, sorted, take the real labels at quantiles
     (i + 0.5) m / k of the m real ones sorted the same way. Groups left over take unused real labels
     at random, then new labels. "relabel": new labels throughout."""
@@ -260,23 +282,27 @@ def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par
     syn_score = np.nan_to_num(np.asarray(score[1], dtype=float)) if score is not None else np.zeros(n)
     real_par = np.asarray(par[0], dtype=np.int64) if par is not None else np.zeros(m, dtype=np.int64)
     syn_par = np.asarray(par[1], dtype=np.int64) if par is not None else np.zeros(n, dtype=np.int64)
-    for pc in np.unique(syn_par):
-        si = np.flatnonzero(syn_par == pc)
-        ri = np.flatnonzero(real_par == pc)
-        if len(ri) == 0:
-            continue
-        si = si[np.lexsort((si, syn_score[si]))]
-        ri = ri[np.lexsort((ri, real_score[ri]))]
-        k = min(len(si), len(ri))
-        take = np.floor((np.arange(k) + 0.5) * len(ri) / len(si)).astype(np.intp) if len(si) >= len(ri) else \
-            np.floor((np.arange(len(si)) + 0.5) * len(ri) / len(si)).astype(np.intp)
-        if len(si) > len(ri):  # more synthetic than real groups here: spread the real labels over them
-            pos = np.floor((np.arange(len(ri)) + 0.5) * len(si) / len(ri)).astype(np.intp)
-            pick[si[pos]] = ri
-            used[ri] = True
-        else:
-            pick[si] = ri[take]
-            used[ri[take]] = True
+    passes = []
+    if same is not None:  # first: real groups with the same parent and the same attribute values
+        passes.append((same[0] * (int(real_par.max(initial=0)) + 1) + real_par,
+                       same[1] * (int(real_par.max(initial=0)) + 1) + syn_par))
+    passes.append((real_par, syn_par))
+    for rp, sp in passes:
+        for pc in np.unique(sp[pick < 0]):
+            si = np.flatnonzero((sp == pc) & (pick < 0))
+            ri = np.flatnonzero((rp == pc) & ~used)
+            if len(ri) == 0 or len(si) == 0:
+                continue
+            si = si[np.lexsort((si, syn_score[si]))]
+            ri = ri[np.lexsort((ri, real_score[ri]))]
+            if len(si) > len(ri):  # more synthetic than real groups here: spread the real labels over them
+                pos = np.floor((np.arange(len(ri)) + 0.5) * len(si) / len(ri)).astype(np.intp)
+                pick[si[pos]] = ri
+                used[ri] = True
+            else:
+                take = np.floor((np.arange(len(si)) + 0.5) * len(ri) / len(si)).astype(np.intp)
+                pick[si] = ri[take]
+                used[ri[take]] = True
     free_real = np.flatnonzero(~used)
     free_real = free_real[rng.permutation(len(free_real))]
     left = np.flatnonzero(pick < 0)
