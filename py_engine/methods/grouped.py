@@ -308,7 +308,7 @@ def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par
     left = np.flatnonzero(pick < 0)
     j = min(len(left), len(free_real))
     pick[left[:j]] = free_real[:j]
-    codes = np.where(pick >= 0, levels[np.maximum(pick, 0)], -1).astype(np.int64)
+    codes = np.where(pick >= 0, levels[np.maximum(pick, 0).astype(np.intp)], -1).astype(np.int64)
     n_new = int((pick < 0).sum())
     labels = list(key.labels)
     if n_new:
