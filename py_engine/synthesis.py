@@ -24,6 +24,7 @@ from .progress import Step, Work, drive
 METHODS = ("cart", "gc", "marginal")
 MISSING_MODES = ("synthesise", "drop", "impute")
 SMOOTHING = ("none", "density")
+MAX_M = 100  # synthetic data sets per run
 
 
 @dataclass
@@ -52,6 +53,9 @@ class SynthSettings:
     # cart, gc: the table's structure (py_engine/structure.py): None finds it (groups, dependencies,
     # derived columns, all kept); False or {"off": True}: none; a document (edited): as given
     structure: dict | bool | None = None
+    # synthpop's m: the number of synthetic data sets, each from the same fit settings; copy k (0-based)
+    # uses seed (seed + k) mod 2^32, recorded in SynthResult.seeds, so copy 1 equals an m = 1 run
+    m: int = 1
 
     def __post_init__(self):
         self.validate()
@@ -72,6 +76,9 @@ class SynthSettings:
             raise EngineError("settings.bad_seed", kind="settings", seed=self.seed)
         if not isinstance(self.cp, (int, float)) or isinstance(self.cp, bool) or not self.cp >= 0:
             raise EngineError("settings.bad_cp", kind="settings", cp=self.cp)
+        if isinstance(self.m, bool) or not isinstance(self.m, (int, float)) or int(self.m) != self.m \
+                or not 1 <= self.m <= MAX_M:
+            raise EngineError("settings.bad_m", kind="settings", m=self.m, limit=MAX_M)
         if self.max_predictor_levels is not None and (
                 isinstance(self.max_predictor_levels, bool) or not isinstance(self.max_predictor_levels, (int, float))
                 or int(self.max_predictor_levels) != self.max_predictor_levels or self.max_predictor_levels < 2):
@@ -105,6 +112,9 @@ class SynthResult:
     model: dict | None = None  # a readable JSON document of the fitted model, where the method has one
     structure: dict | None = None  # the structure document used (py_engine/structure.py), None: none
     engine_version: str = __version__
+    # m > 1: every synthetic data set (copies[0] is `synthetic`) and the seed each was drawn with
+    copies: list[Dataset] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
 
     def settings_dict(self) -> dict:
         return self.settings.to_dict()
@@ -113,7 +123,8 @@ class SynthResult:
         return {"method": self.method, "seed": self.seed, "settings": self.settings_dict(),
                 "n_rows": self.synthetic.n_rows, "n_real": self.n_real, "columns": self.synthetic.columns,
                 "seconds": self.seconds, "notes": self.notes, "structure": self.structure,
-                "engine_version": self.engine_version}
+                "engine_version": self.engine_version,
+                "m": len(self.copies) or 1, "seeds": list(self.seeds) or [self.seed]}
 
 
 def auto_minbucket(n_rows: int) -> int:
@@ -181,6 +192,8 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     s = settings if isinstance(settings, SynthSettings) else SynthSettings.from_dict(settings)
     s = SynthSettings.from_dict(s.to_dict())  # a copy: the caller's object is not changed
     s.seed = resolve_seed(s.seed)
+    if s.m > 1:
+        return (yield from _m_copies(data, s))
     rng = np.random.default_rng(s.seed)
     t0 = time.perf_counter()
     notes: list[dict] = []
@@ -294,6 +307,34 @@ def _gc_method(box: dict):
         box["model"] = model
         return syn
     return run
+
+
+def _m_copies(data: Dataset, s: SynthSettings) -> Work[SynthResult]:
+    """synthpop's m > 1: m synthetic data sets, copy k drawn as an m = 1 run with seed (seed + k) mod 2^32.
+    Steps count over all copies (params["copy"] says which); the result is copy 1's, with every copy
+    in `copies` and their seeds in `seeds`; the settings keep the base seed and m."""
+    first, copies, seeds = None, [], []
+    for k in range(s.m):
+        one = SynthSettings.from_dict({**s.to_dict(), "m": 1, "seed": (s.seed + k) % 2**32})
+        if first is not None:
+            one.visit_sequence = s.visit_sequence if s.method == "cart" else None
+        work = synthesise_steps(data, one)
+        while True:
+            try:
+                st = next(work)
+            except StopIteration as stop:
+                res = stop.value
+                break
+            yield Step(st.stage, k * st.total + st.step, s.m * st.total, st.key, {**st.params, "copy": k + 1})
+        copies.append(res.synthetic)
+        seeds.append(res.seed)
+        if first is None:
+            first = res
+            s.visit_sequence = res.settings.visit_sequence
+            s.minbucket = res.settings.minbucket
+    first.settings = SynthSettings.from_dict({**first.settings.to_dict(), "m": s.m, "seed": s.seed})
+    first.copies, first.seeds = copies, seeds
+    return first
 
 
 def _remove_replicated(real: dict, syn: dict, names: list[str], n_out: int, s: SynthSettings,

@@ -17,6 +17,7 @@ from py_engine.evaluation.columns import ks_complement, tv_complement
 from py_engine.evaluation.combinations import combinations
 from py_engine.evaluation.disclosure import disco, inference_attack, replicated_uniques, wilson
 from py_engine.evaluation.pairs import correlation_ratio, cramers_v, spearman
+from py_engine.evaluation.runner import METRICS
 from py_engine.holdout import split
 from py_engine.i18n import strings
 from py_engine.progress import Step, drive
@@ -323,7 +324,7 @@ def test_worker_entry_point_evaluate(real_data):
     assert rep["context"]["file_name"] == "wage.csv" and rep["context"]["seed"] == 3
     assert rep["data"]["n_holdout"] == 600 and rep["not_computed"] == []
     assert rep["options"]["target"] == "jobclass"
-    assert len(steps) == 14 and json.loads(steps[-1])["key"] == "metrics.progress.membership"
+    assert len(steps) == len(METRICS) and json.loads(steps[-1])["key"] == "metrics.progress." + METRICS[-1]
     bad = json.loads(run(browser.evaluate(json.dumps({"target": "nope"}))))
     assert bad["error"]["code"] == "evaluate.unknown_column" and bad["error"]["kind"] == "settings"
     browser.clear()

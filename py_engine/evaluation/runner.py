@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from ..dataset import Dataset
 from ..errors import EngineError
 from ..progress import Step, Work, drive
-from . import analysis, columns, combinations, disclosure, pairs, utility
+from . import analysis, columns, combinations, disclosure, inference, pairs, utility
 from .encoding import clean, common_columns, is_number, missing_mask
 from .summary import summarise
 
@@ -37,6 +37,7 @@ DEFAULT_QI = 4
 
 METRICS = ["columns", "logit", "logit_interactions", "cart", "two_way", "association", "combinations",
            "ml", "ci_overlap", "copies", "rep_u", "disco", "inference", "membership"]
+METRICS += ["fit"]  # issue 14: the fit over the m synthetic data sets (synthpop's compare.fit)
 NEEDS_HOLDOUT = {"ml", "inference", "membership"}
 
 
@@ -95,8 +96,9 @@ def _with_interpretation(res: dict) -> dict:
 
 
 def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, options: dict | None = None,
-                   context: dict | None = None) -> Work[dict]:
-    """Compute every metric; yields a Step before each, returns the report dict (JSON-able)."""
+                   context: dict | None = None, copies: list[Dataset] | None = None) -> Work[dict]:
+    """Compute every metric; yields a Step before each, returns the report dict (JSON-able).
+    `copies`: all m synthetic data sets (synthetic is the first) for the combined fit ("fit")."""
     opts = resolve_options(train, options, context)
     cols = common_columns(train, synthetic, holdout)
     missing_cols = [c for c in train.columns if c not in cols]
@@ -167,6 +169,12 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         shared["dcr"] = disclosure.dcr(res.pop("member_distances"), res.pop("nonmember_distances"))
         return res
 
+    def run_fit():
+        if len(cols) < 2:
+            return {"status": "not_computed", "reason": "no_features"}
+        proper = bool(((context or {}).get("settings") or {}).get("proper"))
+        return inference.compare_fit(train, list(copies or [synthetic]), target, seed=seed, proper=proper)
+
     plan = [
         ("columns", ("utility", "columns"), run_columns),
         ("logit", ("utility", "logit"),
@@ -189,6 +197,7 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         ("inference", ("disclosure", "inference"), run_inference),
         ("membership", ("disclosure", "membership"), run_membership),
     ]
+    plan += [("fit", ("analysis", "fit"), run_fit)]
     total = len(plan)
     for i, (name, (section, key), fn) in enumerate(plan, start=1):
         yield Step("evaluate", i, total, f"metrics.progress.{name}")
@@ -226,6 +235,6 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
 
 
 def evaluate(train: Dataset, synthetic: Dataset, holdout: Dataset | None, options: dict | None = None,
-             context: dict | None = None, progress=None) -> dict:
+             context: dict | None = None, progress=None, copies: list[Dataset] | None = None) -> dict:
     """evaluate_steps, run to its end (CLI, tests, benchmarks)."""
-    return drive(evaluate_steps(train, synthetic, holdout, options, context), progress)
+    return drive(evaluate_steps(train, synthetic, holdout, options, context, copies=copies), progress)
