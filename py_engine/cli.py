@@ -98,7 +98,17 @@ def settings_from_args(args) -> dict:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 raise EngineError("dp.domain_format", kind="settings") from None
         s["domain_from_data"] = bool(args.domain_from_data)
+    if getattr(args, "m", None) is not None:
+        s["m"] = args.m
     return s
+
+
+def copy_paths(path: Path, m: int) -> list[Path]:
+    """Where m synthetic data sets go: the path itself for m = 1, else <stem>_1<suffix> ... <stem>_m<suffix>
+    (as synthpop's write.syn numbers its files)."""
+    if m <= 1:
+        return [path]
+    return [path.with_name(f"{path.stem}_{k}{path.suffix}") for k in range(1, m + 1)]
 
 
 def schema_table(schema) -> str:
@@ -210,7 +220,12 @@ def cmd_synth(args, out=sys.stdout) -> int:
     t1 = time.perf_counter()
     result = syn(ds, settings)
     t_syn = time.perf_counter() - t1
-    Path(args.output).write_bytes(to_csv_bytes(result.synthetic, "standard" if args.standard_csv else "original"))
+    outs = copy_paths(Path(args.output), len(result.copies))
+    for p, ds_k in zip(outs, result.copies or [result.synthetic], strict=True):
+        p.write_bytes(to_csv_bytes(ds_k, "standard" if args.standard_csv else "original"))
+    if len(outs) > 1:
+        print(f"m = {len(outs)} synthetic data sets, seeds " + ", ".join(map(str, result.seeds)) + ": "
+              + ", ".join(str(p) for p in outs), file=out)
     if args.json:
         from .export import json_document
 
@@ -291,6 +306,8 @@ def add_synth_parser(sub) -> None:
     p.add_argument("--rows", type=int, help="synthetic rows (default: as many as the real rows)")
     _dp_options(p)
     p.add_argument("--seed", type=int, help="random seed (default: a random one, printed)")
+    p.add_argument("--m", type=int, help="number of synthetic data sets (synthpop's m; default 1): "
+                                         "OUT_1.csv ... OUT_m.csv, seeds seed, seed + 1, ...")
     p.add_argument("--visit-sequence", help="CART: comma-separated column order")
     p.add_argument("--minbucket", type=int, help="CART: smallest leaf")
     p.add_argument("--cp", type=float, help="CART: complexity parameter")
@@ -414,7 +431,8 @@ def cmd_report(args, out=sys.stdout) -> int:
                "quasi_identifiers": _columns_arg(args.quasi_identifiers)}
     options = {k: v for k, v in options.items() if v}
     t1 = time.perf_counter()
-    report = evaluate(train, result.synthetic, hold, options, context=report_context(src.name, result, hold))
+    report = evaluate(train, result.synthetic, hold, options, context=report_context(src.name, result, hold),
+                      copies=result.copies or None)
     t_eval = time.perf_counter() - t1
     t1 = time.perf_counter()
     pdf = pdf_bytes(report, args.lang)
@@ -422,8 +440,10 @@ def cmd_report(args, out=sys.stdout) -> int:
     folder = Path(args.output)
     folder.mkdir(parents=True, exist_ok=True)
     stem = src.stem + "_synthetic"
-    paths = [folder / f"{stem}.csv", folder / f"{stem}.json", folder / f"{stem}_report.pdf"]
-    paths[0].write_bytes(to_csv_bytes(result.synthetic, "standard" if args.standard_csv else "original"))
+    csvs = copy_paths(folder / f"{stem}.csv", len(result.copies))
+    paths = [csvs[0], folder / f"{stem}.json", folder / f"{stem}_report.pdf", *csvs[1:]]
+    for p, ds_k in zip(csvs, result.copies or [result.synthetic], strict=True):
+        p.write_bytes(to_csv_bytes(ds_k, "standard" if args.standard_csv else "original"))
     paths[1].write_bytes(json_document(result, src.name, report=report))
     paths[2].write_bytes(pdf)
     from .i18n import translate
@@ -448,6 +468,8 @@ def add_report_parser(sub) -> None:
     p.add_argument("--seed", type=int, help="random seed (default: a random one, printed)")
     p.add_argument("--rows", type=int, help="synthetic rows (default: as many as the rows fitted on)")
     _dp_options(p)
+    p.add_argument("--m", type=int, help="number of synthetic data sets (default 1); with more, the analysis "
+                                         "section combines a fit over all of them (synthpop's compare.fit)")
     p.add_argument("--holdout", type=_fraction, help="share of rows kept out of fitting for the disclosure measures "
                                                  "(default 0.2, at most 10,000 rows)")
     p.add_argument("--all-rows", action="store_true",

@@ -187,6 +187,9 @@ def test_domain_is_required_and_refusals_are_clear():
         with pytest.raises(EngineError) as e:
             SynthSettings.from_dict({"method": "dp", key: value})
         assert e.value.code == "dp.refused_stage"
+    with pytest.raises(EngineError) as e:
+        syn(ds, {"method": "dp", "m": 2, "domain_from_data": True})
+    assert e.value.code == "dp.one_copy"
     s = SynthSettings.from_dict({"method": "dp"})
     assert s.remove_replicated is False and s.smoothing == "none"
     for bad in (0, -1, "x", float("nan")):

@@ -64,7 +64,8 @@ def test_report_in_the_page_and_as_pdf(new_page, lang, tmp_path):
     assert page.evaluate("() => document.activeElement.id") == "h-ev-summary"  # focus moves to the result
     # the summary first: one verdict per aspect, with its figure
     verdicts = page.eval_on_selector_all(".verdict", "els => els.map(e => e.dataset.aspect)")
-    assert verdicts == ["utility", "analysis", "copies", "rep_u", "disco", "inference", "membership"]
+    assert verdicts[:7] == ["utility", "analysis", "copies", "rep_u", "disco", "inference", "membership"]
+    assert "fit" in verdicts  # issue 14: the combined fit
     summary = page.text_content(".ev-summary")
     assert text(lang, "report.section.summary") in summary and "AUC" in summary
     assert not re.search(r"\b(report|metrics|verdict)\.[a-z_]+", page.text_content("#evaluation"))
@@ -81,6 +82,8 @@ def test_report_in_the_page_and_as_pdf(new_page, lang, tmp_path):
     assert page.locator("#ev-pairs svg.ev-heat").count() == 4  # two-way, real, synthetic, difference
     page.click("#ev-pairs .ev-values > summary >> nth=0")
     assert page.locator("#ev-pairs .ev-values table").first.is_visible()
+    assert text(lang, "metrics.name.fit") in page.text_content("#ev-analysis")  # issue 14
+    assert page.locator("#ev-fit-means").is_visible()
     disclosure = page.text_content("#ev-disclosure")
     assert "DiSCO" in disclosure and "Job" in disclosure and text(lang, "metrics.name.dcr") in disclosure
     shot(page, f"report-{lang}-page")

@@ -107,9 +107,11 @@ def ml_utility(train: Dataset, synthetic: Dataset, holdout: Dataset, target: str
 
 # ---------------------------------------------------------------- CI overlap
 
-def _regression_design(datasets: list[Dataset], columns: list[str]) -> tuple[list[np.ndarray], list[dict]]:
-    """Main-effects design: standardised numbers (mean-filled, with a missing indicator where needed),
-    one-hot categories (most frequent level as reference, at most REG_MAX_LEVELS levels)."""
+def _regression_design(datasets: list[Dataset], columns: list[str], standardise: bool = True
+                       ) -> tuple[list[np.ndarray], list[dict]]:
+    """Main-effects design: standardised numbers (mean-filled, with a missing indicator where needed;
+    standardise=False: in their own units, as R's lm), one-hot categories (most frequent level as
+    reference, at most REG_MAX_LEVELS levels)."""
     parts: list[list[np.ndarray]] = [[np.ones(d.n_rows)] for d in datasets]
     names: list[dict] = [{"column": None, "term": "(intercept)"}]
     ref = datasets[0]
@@ -121,8 +123,8 @@ def _regression_design(datasets: list[Dataset], columns: list[str]) -> tuple[lis
                 continue
             mu, sd = obs.mean(), obs.std()
             for i, x in enumerate(xs):
-                parts[i].append(np.where(np.isnan(x), 0.0, (x - mu) / sd))
-            names.append({"column": name, "term": "per_sd", "sd": float(sd)})
+                parts[i].append(np.where(np.isnan(x), 0.0 if standardise else mu, (x - mu) / sd if standardise else x))
+            names.append({"column": name, "term": "per_sd" if standardise else "per_unit", "sd": float(sd)})
             if any(np.isnan(x).any() for x in xs):
                 for i, x in enumerate(xs):
                     parts[i].append(np.isnan(x).astype(float))
@@ -139,8 +141,16 @@ def _regression_design(datasets: list[Dataset], columns: list[str]) -> tuple[lis
 
 def _fit_glm(x: np.ndarray, y: np.ndarray, logistic: bool) -> tuple[np.ndarray, np.ndarray]:
     """Estimates and standard errors (NaN for aliased or inestimable terms); IRLS as R's glm."""
+    est, cov = fit_glm_cov(x, y, logistic)
+    return est, np.sqrt(np.maximum(np.diag(cov), 0))
+
+
+def fit_glm_cov(x: np.ndarray, y: np.ndarray, logistic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Estimates and their covariance matrix (rows/columns NaN for aliased or inestimable terms, which
+    R's lm/glm report as NA): OLS with sigma^2 (X'X)^-1 (n - rank degrees of freedom), or IRLS with
+    (X'WX)^-1 for a logistic model."""
     k = x.shape[1]
-    est, se = np.full(k, np.nan), np.full(k, np.nan)
+    est, full = np.full(k, np.nan), np.full((k, k), np.nan)
     keep = np.abs(x).sum(axis=0) > 0
     xk = x[:, keep]
     # drop aliased columns (glm reports NA for them): pivoted Cholesky of the Gram matrix
@@ -152,7 +162,7 @@ def _fit_glm(x: np.ndarray, y: np.ndarray, logistic: bool) -> tuple[np.ndarray, 
     xr = xk[:, cols]
     n = len(y)
     if n <= rank:
-        return est, se
+        return est, full
     if not logistic:
         b, *_ = np.linalg.lstsq(xr, y, rcond=None)
         resid = y - xr @ b
@@ -173,10 +183,31 @@ def _fit_glm(x: np.ndarray, y: np.ndarray, logistic: bool) -> tuple[np.ndarray, 
             dev_old = dev
         p = 0.5 * (1 + np.tanh(0.5 * (xr @ b)))
         cov = np.linalg.pinv(xr.T @ (xr * (p * (1 - p))[:, None]))
-    idx = np.flatnonzero(keep)[cols]
+    idx = np.flatnonzero(keep)[cols].astype(np.intp)
     est[idx] = b
-    se[idx] = np.sqrt(np.maximum(np.diag(cov), 0))
-    return est, se
+    full[np.ix_(idx, idx)] = cov
+    return est, full
+
+
+def estimable_in_order(x: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Indices of the design columns R's lm would estimate: in column order, a column is aliased (NA in
+    R) when its squared residual on the columns kept before it is below `tol` of its squared norm, or it
+    is all zero. Copies are then fitted on the same columns, so every fit has the same terms."""
+    g = x.T @ x
+    kept: list[int] = []
+    for j in range(x.shape[1]):
+        gjj = g[j, j]
+        if gjj <= 0:
+            continue
+        if kept:
+            kk = np.array(kept, dtype=np.intp)
+            sol = np.linalg.lstsq(g[np.ix_(kk, kk)], g[kk, j], rcond=None)[0]
+            resid = gjj - g[j, kk] @ sol
+        else:
+            resid = gjj
+        if resid > tol * gjj:
+            kept.append(j)
+    return np.array(kept, dtype=np.intp)
 
 
 def ci_overlap(real: Dataset, synthetic: Dataset, target: str, *, level: float = 0.95,
@@ -202,11 +233,18 @@ def ci_overlap(real: Dataset, synthetic: Dataset, target: str, *, level: float =
         yr, ys = (f.codes[0] == 0).astype(float), (f.codes[1] == 0).astype(float)
         positive = f.levels[0]
     kr, ks = ~np.isnan(yr), ~np.isnan(ys)
-    er, sr = _fit_glm(xr[kr], yr[kr], logistic)
-    es, ss = _fit_glm(xs[ks], ys[ks], logistic)
+    # terms aliased in the real design (a column that is another plus a constant) are left out of both
+    # fits, as R's lm reports NA for them; they are named in "aliased"
+    keep = estimable_in_order(xr[kr])
+    er, sr, es, ss = (np.full(len(names), np.nan) for _ in range(4))
+    er[keep], sr[keep] = _fit_glm(xr[kr][:, keep], yr[kr], logistic)
+    es[keep], ss[keep] = _fit_glm(xs[ks][:, keep], ys[ks], logistic)
+    aliased = [names[j] for j in range(len(names)) if j not in set(keep.tolist())]
     z = float(norm.ppf(0.5 + level / 2))
     terms = []
     for j, nm in enumerate(names):
+        if nm in aliased:
+            continue
         lr, ur, ls, us = er[j] - z * sr[j], er[j] + z * sr[j], es[j] - z * ss[j], es[j] + z * ss[j]
         ov = None
         if np.all(np.isfinite([lr, ur, ls, us])) and ur > lr and us > ls:
@@ -216,4 +254,4 @@ def ci_overlap(real: Dataset, synthetic: Dataset, target: str, *, level: float =
     vals = [t["overlap"] for t in terms if t["overlap"] is not None and t["term"] != "(intercept)"]
     return {"target": target, "model": "logistic" if logistic else "linear", "positive_class": positive,
             "level": level, "terms": terms, "mean_overlap": float(np.mean(vals)) if vals else None,
-            "n_real": int(kr.sum()), "n_synthetic": int(ks.sum())}
+            "n_real": int(kr.sum()), "n_synthetic": int(ks.sum()), "aliased": aliased}

@@ -13,6 +13,9 @@ Options (all optional; the resolved values are in report["options"]):
 - cart_permutations: permutations for the CART null (default utility.CART_PERMUTATIONS).
 - interactions: fit the two-way logistic model (default True).
 - skip: names of metrics not to compute (e.g. ["cart"]); they are listed as not computed.
+- structure: the structure document (py_engine/structure.py) whose keeping the "structure" step
+  measures (evaluation/structure.py); default: context["structure"] (the document the synthesis
+  used), else find_structure(train) when the engine has it. {"off": true}: nothing to check.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from threadpoolctl import threadpool_limits
 from ..dataset import Dataset
 from ..errors import EngineError
 from ..progress import Step, Work, drive
-from . import analysis, columns, combinations, disclosure, pairs, utility
+from . import analysis, columns, combinations, disclosure, inference, pairs, utility
+from . import structure as structure_eval
 from .encoding import clean, common_columns, is_number, missing_mask
 from .summary import summarise
 
@@ -36,7 +40,8 @@ REPORT_VERSION = 1
 DEFAULT_QI = 4
 
 METRICS = ["columns", "logit", "logit_interactions", "cart", "two_way", "association", "combinations",
-           "ml", "ci_overlap", "copies", "rep_u", "disco", "inference", "membership"]
+           "ml", "ci_overlap", "copies", "rep_u", "disco", "inference", "membership", "structure"]
+METRICS += ["fit"]  # issue 14: the fit over the m synthetic data sets (synthpop's compare.fit)
 NEEDS_HOLDOUT = {"ml", "inference", "membership"}
 
 
@@ -89,14 +94,30 @@ def resolve_options(train: Dataset, options: dict | None, context: dict | None) 
             "interactions": bool(options.get("interactions", True)), "skip": skip}
 
 
+def structure_document(train: Dataset, options: dict | None, context: dict | None) -> dict | None:
+    """The structure document to check: options["structure"], else context["structure"], else
+    find_structure(train) (imported lazily: py_engine.structure may be absent). None: not available."""
+    doc = (options or {}).get("structure")
+    if doc is None:
+        doc = (context or {}).get("structure")
+    if doc is None:
+        try:
+            from ..structure import find_structure
+        except ImportError:
+            return None
+        doc = find_structure(train)
+    return doc
+
+
 def _with_interpretation(res: dict) -> dict:
     res["interpretation"] = utility.interpretation(res.get("s_pmse"))
     return res
 
 
 def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, options: dict | None = None,
-                   context: dict | None = None) -> Work[dict]:
-    """Compute every metric; yields a Step before each, returns the report dict (JSON-able)."""
+                   context: dict | None = None, copies: list[Dataset] | None = None) -> Work[dict]:
+    """Compute every metric; yields a Step before each, returns the report dict (JSON-able).
+    `copies`: all m synthetic data sets (synthetic is the first) for the combined fit ("fit")."""
     opts = resolve_options(train, options, context)
     cols = common_columns(train, synthetic, holdout)
     missing_cols = [c for c in train.columns if c not in cols]
@@ -117,6 +138,7 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         "not_computed": [], "timings": {},
     }
     shared: dict = {}
+    report["structure"] = {}
 
     def run_columns():
         items = [columns.column_report(train, synthetic, c) for c in cols]
@@ -167,6 +189,18 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         shared["dcr"] = disclosure.dcr(res.pop("member_distances"), res.pop("nonmember_distances"))
         return res
 
+    def run_structure():
+        doc = structure_document(train, options, context)
+        if doc is None:
+            return {"status": "not_computed", "reason": "no_structure_engine"}
+        return structure_eval.structure_report(train, synthetic, doc)
+
+    def run_fit():
+        if len(cols) < 2:
+            return {"status": "not_computed", "reason": "no_features"}
+        proper = bool(((context or {}).get("settings") or {}).get("proper"))
+        return inference.compare_fit(train, list(copies or [synthetic]), target, seed=seed, proper=proper)
+
     plan = [
         ("columns", ("utility", "columns"), run_columns),
         ("logit", ("utility", "logit"),
@@ -188,7 +222,9 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         ("disco", ("disclosure", "disco"), run_disco),
         ("inference", ("disclosure", "inference"), run_inference),
         ("membership", ("disclosure", "membership"), run_membership),
+        ("structure", ("structure", "result"), run_structure),
     ]
+    plan += [("fit", ("analysis", "fit"), run_fit)]
     total = len(plan)
     for i, (name, (section, key), fn) in enumerate(plan, start=1):
         yield Step("evaluate", i, total, f"metrics.progress.{name}")
@@ -210,7 +246,10 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
             except Exception as exc:  # one metric failing must not lose the others
                 log.error("metric %s failed\n%s", name, traceback.format_exc())
                 res = {"status": "error", "reason": "internal", "detail": f"{type(exc).__name__}: {exc}"[:300]}
-        report[section][key] = res
+        if section == "structure":
+            report["structure"] = res
+        else:
+            report[section][key] = res
         if res["status"] != "ok":
             report["not_computed"].append({"metric": name, "reason": res.get("reason")})
         report["timings"][name] = time.perf_counter() - t0
@@ -226,6 +265,6 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
 
 
 def evaluate(train: Dataset, synthetic: Dataset, holdout: Dataset | None, options: dict | None = None,
-             context: dict | None = None, progress=None) -> dict:
+             context: dict | None = None, progress=None, copies: list[Dataset] | None = None) -> dict:
     """evaluate_steps, run to its end (CLI, tests, benchmarks)."""
-    return drive(evaluate_steps(train, synthetic, holdout, options, context), progress)
+    return drive(evaluate_steps(train, synthetic, holdout, options, context, copies=copies), progress)

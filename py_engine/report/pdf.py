@@ -359,6 +359,9 @@ class _Report:
         if a == "membership":
             ci = f.get("ci") or [None, None]
             return self.t("report.figure.membership", value=w.num(f["value"], 3), ci=w.ci(ci[0], ci[1]))
+        if a == "fit":
+            return self.t("report.figure.fit", value=w.num(f["value"], 2), overlap=w.num(f.get("mean_overlap"), 3),
+                          m=w.int(f.get("m")))
         return w.num(f.get("value"), 3)
 
     # ------------------------------------------------------------------ 2 columns
@@ -551,6 +554,62 @@ class _Report:
 
     # ------------------------------------------------------------------ 6 analysis
     def part_analysis(self):
+        self._analysis_ml_ci()
+        self.fit_section((self.r.get("analysis") or {}).get("fit"))
+
+    def fit_section(self, fit: dict | None):
+        """Issue 14: the model fitted on the m synthetic data sets, combined, against the real fit."""
+        w = self.w
+        self.h2(self.name("fit"))
+        self.para(self.t("report.fit_intro"))
+        if not self.ok(fit):
+            self.not_computed(fit)
+            return
+        preds = w.columns(fit.get("predictors"), 8)
+        common = {"target": fit.get("target"), "predictors": preds, "m": w.int(fit.get("m")),
+                  "k": w.int(fit.get("k")), "n": w.int(fit.get("n"))}
+        if fit.get("model") == "logistic":
+            self.para(self.t("report.fit_model_logistic", level=w.level(fit.get("positive_class")), **common))
+        else:
+            self.para(self.t("report.fit_model_linear", **common))
+        if fit.get("aliased"):
+            self.para(self.t("report.fit_aliased", terms=", ".join(self.term_label(t) for t in fit["aliased"])))
+        if fit.get("degenerate"):
+            self.para(self.t("report.fit_degenerate"))
+            return
+        if (fit.get("m") or 1) < 2:
+            self.para(self.t("report.fit_single"), "small")
+        self.para(self.t("report.fit_means", sd=w.num(fit.get("mean_abs_std_diff"), 2),
+                         overlap=w.num(fit.get("mean_overlap"), 3)))
+        lof = fit.get("lack_of_fit")
+        if lof:
+            self.para(self.t("report.fit_lof", stat=w.num(lof.get("statistic"), 2), df=w.int(lof.get("df")),
+                             p=w.num(lof.get("p_value"), 4), ratio=w.num(lof.get("ratio"), 2)), "small")
+        terms = list(fit.get("terms") or [])[:MAX_FOREST_TERMS]
+        from scipy.stats import norm
+
+        z = float(norm.ppf(0.5 + (fit.get("level") or 0.95) / 2))
+        forest = []
+        for t in terms:
+            r, sy = t["real"], t["synthetic"]
+            se_c = sy.get("se_compare")
+            forest.append({"real": [r["estimate"], r["estimate"] - z * r["se"], r["estimate"] + z * r["se"]],
+                           "synthetic": None if se_c is None or sy.get("estimate") is None else
+                           [sy["estimate"], sy["estimate"] - z * se_c, sy["estimate"] + z * se_c]})
+        labels = [self.term_label(t) for t in terms]
+        body = [(f, lab) for f, lab, t in zip(forest, labels, terms, strict=True) if t.get("term") != "(intercept)"]
+        if body:
+            self.image_auto(self.plot.ci_forest([b[0] for b in body], [b[1] for b in body]))
+        rows = [[self.t("report.col.term"), self.t("report.col.estimate_real"), self.t("report.col.estimate_syn"),
+                 self.t("report.col.se_population"), self.t("report.col.std_diff"), self.t("report.col.overlap")]]
+        for t, lab in zip(terms, labels, strict=True):
+            r, sy = t["real"], t["synthetic"]
+            rows.append([lab, f"{w.num(r['estimate'], 3)} ({w.num(r['se'], 3)})",
+                         f"{w.num(sy['estimate'], 3)} ({w.num(sy.get('se'), 3)})", w.num(sy.get("se_population"), 3),
+                         w.num(t.get("std_diff"), 2), w.num(t.get("overlap"), 2)])
+        self.table(rows, [4.6, 3.1, 3.4, 2.2, 1.9, 1.8], right=(1, 2, 3, 4, 5))
+
+    def _analysis_ml_ci(self):
         w = self.w
         a = self.r.get("analysis") or {}
         self.h1("report.section.analysis")
@@ -610,6 +669,10 @@ class _Report:
         col = t.get("column") or ""
         if kind == "per_sd":
             return self.t("report.term.per_sd", column=col)
+        if kind == "per_unit":
+            return self.t("report.term.per_unit", column=col)
+        if kind == "(intercept)":
+            return self.t("report.term.intercept")
         if kind == "missing":
             return self.t("report.term.missing", column=col)
         if kind == "level":
@@ -773,6 +836,7 @@ class _Report:
 
 _METRIC_KEYS = {"columns", "logit", "cart", "two_way", "association", "combinations", "ml", "ci_overlap", "copies",
                 "rep_u", "disco", "inference", "membership", "dcr"}
+_METRIC_KEYS |= {"fit"}  # issue 14
 
 
 def _numbered_canvas(footer: str, page_fmt: str):

@@ -19,6 +19,7 @@ METHODS = [
     ("combinations", "Raab, Nowok & Dibben 2021"),
     ("ml", "Esteban, Hyland & Rätsch 2017; Jordon et al. 2022"),
     ("ci_overlap", "Karr et al. 2006"),
+    ("fit", "Raab, Nowok & Dibben 2016; Reiter 2003; Karr et al. 2006; Nowok, Raab & Dibben 2016"),
     ("copies", "Raab, Nowok & Dibben 2024"),
     ("rep_u", "Raab, Nowok & Dibben 2024"),
     ("disco", "Raab, Nowok & Dibben 2024"),
@@ -54,10 +55,14 @@ REFERENCES = [
     "Pearson, K. (1903). On the probable errors of frequency constants. Biometrika 2, 273-281.",
     "Pilgram, L., Dankar, F., Drechsler, J., Elliot, M., Domingo-Ferrer, J. et al. (2025). A consensus privacy "
     "metrics framework for synthetic data. Patterns (doi 10.1016/j.patter.2025.101320); arXiv 2503.04980.",
+    "Raab, G. M., Nowok, B. & Dibben, C. (2016). Practical data synthesis for large samples. Journal of Privacy "
+    "and Confidentiality 7(3), 67-97. (synthpop: combining rules for m synthetic data sets)",
     "Raab, G. M., Nowok, B. & Dibben, C. (2021). Assessing, visualizing and improving the utility of synthetic "
     "data. arXiv 2109.12717 (synthpop: utility.gen, utility.tables).",
     "Raab, G. M., Nowok, B. & Dibben, C. (2024). Practical privacy metrics for synthetic data. arXiv "
     "2406.16826 (synthpop: disclosure, repU, DiSCO).",
+    "Reiter, J. P. (2003). Inference for partially synthetic, public use microdata sets. Survey Methodology 29, "
+    "181-188.",
     "Shokri, R., Stronati, M., Song, C. & Shmatikov, V. (2017). Membership inference attacks against machine "
     "learning models. IEEE Symposium on Security and Privacy, 3-18.",
     "Snoke, J., Raab, G. M., Nowok, B., Dibben, C. & Slavkovic, A. (2018). General and specific utility "

@@ -299,7 +299,7 @@ function reportView(r) {
     section("utility", t("report.section.utility"), () => utilityView(r)),
     section("pairs", t("report.section.pairs"), () => pairsView(r)),
     section("combinations", t("report.section.combinations"), () => combinationsView(r)),
-    section("analysis", t("report.section.analysis"), () => analysisView(r)),
+    section("analysis", t("report.section.analysis"), () => analysisView(r).concat(fitView(r))),
     section("disclosure", t("report.section.disclosure"), () => disclosureView(r)));
 }
 
@@ -362,6 +362,8 @@ function figureText(v) {
       return t("report.figure.inference", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
     case "membership":
       return t("report.figure.membership", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
+    case "fit":
+      return t("report.figure.fit", { value: num(f.value, 2), overlap: num(f.mean_overlap, 3), m: fmtInt(f.m) });
     default:
       return num(f.value, 3);
   }
@@ -592,6 +594,8 @@ function combinationsView(r) {
 // -- analysis
 function termLabel(x) {
   if (x.term === "per_sd") return t("report.term.per_sd", { column: x.column });
+  if (x.term === "per_unit") return t("report.term.per_unit", { column: x.column });
+  if (x.term === "(intercept)") return t("report.term.intercept");
   if (x.term === "missing") return t("report.term.missing", { column: x.column });
   if (x.term === "level") return t("report.term.level", { column: x.column, level: levelText(x.level), reference: levelText(x.reference) });
   return `${x.column || ""} ${x.term}`;
@@ -617,6 +621,28 @@ function analysisView(r) {
   const terms = (c.terms || []).filter((x) => x.term !== "(intercept)" && x.overlap !== null).sort((x, y) => x.overlap - y.overlap);
   out.push(table([[t("report.col.term"), t("report.real"), t("report.synthetic"), t("report.col.overlap")]].concat(
     terms.map((x) => [termLabel(x), est(x.real), est(x.synthetic), num(x.overlap, 2)])), name("ci_overlap"), { numeric: [3] }));
+  return out;
+}
+
+/** Issue 14: the model on the m synthetic data sets, combined by synthpop's rules, against the real fit. */
+function fitView(r) {
+  const f = (r.analysis || {}).fit;
+  const out = [h("h4", { text: name("fit") }), h("p", { class: "help", text: t("report.fit_intro") })];
+  if (!ok(f)) return out.concat(notComputed(f));
+  const common = { target: f.target, predictors: (f.predictors || []).join(", "), m: fmtInt(f.m), k: fmtInt(f.k), n: fmtInt(f.n) };
+  out.push(h("p", { text: f.model === "logistic"
+    ? t("report.fit_model_logistic", { ...common, level: levelText(f.positive_class) }) : t("report.fit_model_linear", common) }));
+  if ((f.aliased || []).length) out.push(h("p", { class: "notice", text: t("report.fit_aliased", { terms: f.aliased.map(termLabel).join(", ") }) }));
+  if (f.degenerate) return out.concat(h("p", { class: "notice", text: t("report.fit_degenerate") }));
+  if ((f.m || 1) < 2) out.push(h("p", { class: "help", text: t("report.fit_single") }));
+  out.push(h("p", { id: "ev-fit-means", text: t("report.fit_means", { sd: num(f.mean_abs_std_diff, 2), overlap: num(f.mean_overlap, 3) }) }));
+  const lof = f.lack_of_fit;
+  if (lof) out.push(h("p", { class: "help", text: t("report.fit_lof", { stat: num(lof.statistic, 2), df: fmtInt(lof.df), p: num(lof.p_value, 4), ratio: num(lof.ratio, 2) }) }));
+  const withSe = (v, se) => `${num(v, 3)} (${num(se, 3)})`;
+  out.push(table([[t("report.col.term"), t("report.col.estimate_real"), t("report.col.estimate_syn"), t("report.col.se_population"),
+    t("report.col.std_diff"), t("report.col.overlap")]].concat((f.terms || []).map((x) => [termLabel(x),
+    withSe(x.real.estimate, x.real.se), withSe(x.synthetic.estimate, x.synthetic.se), num(x.synthetic.se_population, 3),
+    num(x.std_diff, 2), num(x.overlap, 2)])), name("fit"), { numeric: [1, 2, 3, 4, 5] }));
   return out;
 }
 
