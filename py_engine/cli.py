@@ -323,7 +323,9 @@ def report_context(name: str, result, holdout, platform_name: str | None = None)
             "settings": result.settings_dict(), "seed": result.seed, "method": result.method,
             "n_real": result.n_real + (0 if holdout is None else holdout.n_rows),
             "n_synthetic": result.synthetic.n_rows, "holdout_rows": 0 if holdout is None else holdout.n_rows,
-            "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+            "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            # issue 10: the structure document the synthesis used, for the report's Structure step
+            **({"structure": result.structure} if isinstance(getattr(result, "structure", None), dict) else {})}
 
 
 def summary_lines(report: dict, lang: str = "en") -> list[str]:

@@ -17,7 +17,7 @@ from ..progress import Step, Work
 from .references import METHODS, REFERENCES
 from .text import Words, clip
 
-PARTS = ["prepare", "summary", "columns", "utility", "pairs", "combinations", "analysis", "disclosure",
+PARTS = ["prepare", "summary", "columns", "utility", "pairs", "combinations", "analysis", "structure", "disclosure",
          "appendix", "write"]
 PLOTS_PER_PAGE = 8
 MAX_FOREST_TERMS = 24
@@ -293,6 +293,8 @@ class _Report:
             text = self.t(v["code"], **(v.get("params") or {}))
             if level == "unknown" and v.get("reason"):
                 text += " " + self.t(f"metrics.reason.{v['reason']}", detail="")
+            if v.get("capped_by") == "structure":
+                text += " " + self.t("report.capped_by_structure")
             colour = LEVEL_COLOURS.get(level, "#57606a")
             badge = self.p(f'<font color="{colour}"><b>■ {escape(self.t("report.level." + level))}</b></font>',
                            "cell", markup=True)
@@ -356,6 +358,9 @@ class _Report:
         if a == "inference":
             ci = f.get("ci") or [None, None]
             return self.t("report.figure.inference", value=w.num(f["value"], 3), ci=w.ci(ci[0], ci[1]))
+        if a == "structure":
+            return self.t("report.figure.structure", failing=v["params"].get("failing", 0),
+                          checks=v["params"].get("checks", 0), worst=f.get("worst") or "–")
         if a == "membership":
             ci = f.get("ci") or [None, None]
             return self.t("report.figure.membership", value=w.num(f["value"], 3), ci=w.ci(ci[0], ci[1]))
@@ -681,6 +686,68 @@ class _Report:
         return f"{col} {kind}"
 
     # ------------------------------------------------------------------ 7 disclosure
+    def part_structure(self):
+        """Issue 10: groups, nesting, dependencies, derived columns, ICC and group sizes (evaluation/structure.py)."""
+        w, sec = self.w, self.r.get("structure") or {}
+        self.h1("report.section.structure")
+        self.para(self.t("report.structure_intro"))
+        if not self.ok(sec):
+            self.not_computed(sec)
+            return
+        if not (sec.get("groups") or sec.get("dependencies") or sec.get("derived")):
+            self.para(self.t("metrics.reason.no_structure"))
+            return
+        pct = w.pct
+        for g in sec.get("groups") or []:
+            self.h2(self.t("report.structure_group_h", group=g["key"]))
+            self.para(self.t("report.structure_group_counts", real=w.int(g.get("n_groups_real")),
+                             synthetic=w.int(g.get("n_groups_synthetic"))))
+            rows = [[self.t("report.structure_col.check"), self.t("report.structure_col.real_groups"),
+                     self.t("report.structure_col.groups"), self.t("report.structure_col.rows")]]
+            for a in g.get("attributes") or []:
+                rows.append([self.t("report.structure_attribute", column=a["column"]), pct(a.get("real_share_groups"), 1),
+                             pct(a.get("share_groups"), 1), pct(a.get("share_rows"), 1)])
+            n = g.get("nesting")
+            if n:
+                rows.append([self.t("report.structure_nesting", group=g["key"], parent=n["parent"]),
+                             pct(n.get("real_share_groups"), 1), pct(n.get("share_groups"), 1), pct(n.get("share_rows"), 1)])
+            if len(rows) > 1:
+                self.table(rows, [7.6, 3.1, 3.1, 3.1], right=(1, 2, 3))
+            if g.get("icc"):
+                rows = [[self.t("report.structure_col.member"), self.t("report.structure_col.icc_real"),
+                         self.t("report.structure_col.icc_synthetic")]]
+                rows += [[it["column"], w.num(it.get("real"), 3), w.num(it.get("synthetic"), 3)] for it in g["icc"]]
+                self.table(rows, [7.6, 3.1, 3.1], right=(1, 2))
+            sz = g.get("sizes") or {}
+            if sz.get("real") and sz.get("synthetic"):
+                qs = [w.num(q, 0, trim=True) for q in sz["real"]["quantiles"]]
+                qss = [w.num(q, 0, trim=True) for q in sz["synthetic"]["quantiles"]]
+                rows = [[self.t("report.structure_col.sizes")] + [w.pct(p, 0) for p in sz.get("probs") or []]]
+                rows += [[self.t("report.real")] + qs, [self.t("report.synthetic")] + qss]
+                self.table(rows, [3.6] + [1.6] * len(qs), right=tuple(range(1, len(qs) + 1)))
+                if sz.get("histogram"):
+                    self.image(self.plot.group_sizes(g["key"], sz["histogram"], sz.get("ks")), 5.2, 12.0)
+        deps = sec.get("dependencies") or []
+        if deps:
+            self.h2(self.t("report.structure_dependencies_h"))
+            rows = [[self.t("report.structure_col.dependency"), self.t("report.structure_col.real_rows"),
+                     self.t("report.structure_col.mapping_rows"), self.t("report.structure_col.functional_groups")]]
+            rows += [[f"{d['from']} → {d['to']}", pct(d.get("real_share_rows"), 1), pct(d.get("share_rows"), 1),
+                      pct(d.get("share_groups"), 1)] for d in deps]
+            self.table(rows, [7.6, 3.1, 3.1, 3.1], right=(1, 2, 3))
+        der = sec.get("derived") or []
+        if der:
+            self.h2(self.t("report.structure_derived_h"))
+            rows = [[self.t("report.structure_col.derived"), self.t("report.structure_col.formula"),
+                     self.t("report.structure_col.rows"), self.t("report.structure_col.exact")]]
+            for d in der:
+                ok = d.get("status") == "ok"
+                rows.append([d.get("column"), d.get("formula") or d.get("kind") or "",
+                             pct(d.get("share_rows"), 2) if ok else self.t("metrics.reason.not_computed"),
+                             self.t("report.yes" if d.get("exact") else "report.no") if ok else "–"])
+            self.table(rows, [4.0, 7.0, 3.0, 2.9], right=(2,))
+        self.para(self.t("report.structure_rule"), "small")
+
     def part_disclosure(self):
         w = self.w
         d = self.r.get("disclosure") or {}
@@ -837,6 +904,7 @@ class _Report:
 _METRIC_KEYS = {"columns", "logit", "cart", "two_way", "association", "combinations", "ml", "ci_overlap", "copies",
                 "rep_u", "disco", "inference", "membership", "dcr"}
 _METRIC_KEYS |= {"fit"}  # issue 14
+_METRIC_KEYS |= {"structure"}  # issue 10
 
 
 def _numbered_canvas(footer: str, page_fmt: str):

@@ -325,3 +325,27 @@ class Plotter:
             return fig
 
         return self.draw(make)
+
+    def group_sizes(self, key: str, hist: dict, ks: float | None) -> bytes:
+        """Shares of groups per size bin, real vs synthetic (evaluation.structure.size_summary)."""
+        w = self.w
+
+        def make():
+            fig = self._figure(12.0, 5.2)
+            ax = fig.add_axes([0.1, 0.2, 0.86, 0.66])
+            edges = np.asarray(hist["edges"], float)
+            mid, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+            ax.bar(mid - width * 0.2, hist["real"], width=width * 0.4, color=REAL, label=w.t("report.real"))
+            ax.bar(mid + width * 0.2, hist["synthetic"], width=width * 0.4, color=SYN, label=w.t("report.synthetic"))
+            title = w.t("report.plot.group_sizes", group=key)
+            if ks is not None:
+                title += f" (KS D = {w.num(ks, 2)})"
+            ax.set_title(_wrap(title, 70))
+            ax.set_xlabel(w.t("report.plot.rows_per_group"))
+            ax.set_ylabel(w.t("report.plot.share_of_groups"))
+            ax.legend(frameon=False)
+            self._numfmt(ax, "x")
+            self._numfmt(ax, "y")
+            return fig
+
+        return self.draw(make)

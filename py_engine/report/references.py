@@ -20,6 +20,7 @@ METHODS = [
     ("ml", "Esteban, Hyland & Rätsch 2017; Jordon et al. 2022"),
     ("ci_overlap", "Karr et al. 2006"),
     ("fit", "Raab, Nowok & Dibben 2016; Reiter 2003; Karr et al. 2006; Nowok, Raab & Dibben 2016"),
+    ("structure", "Shrout & Fleiss 1979; Snijders & Bosker 2012"),
     ("copies", "Raab, Nowok & Dibben 2024"),
     ("rep_u", "Raab, Nowok & Dibben 2024"),
     ("disco", "Raab, Nowok & Dibben 2024"),
@@ -63,8 +64,12 @@ REFERENCES = [
     "2406.16826 (synthpop: disclosure, repU, DiSCO).",
     "Reiter, J. P. (2003). Inference for partially synthetic, public use microdata sets. Survey Methodology 29, "
     "181-188.",
+    "Shrout, P. E. & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. "
+    "Psychological Bulletin 86, 420-428.",
     "Shokri, R., Stronati, M., Song, C. & Shmatikov, V. (2017). Membership inference attacks against machine "
     "learning models. IEEE Symposium on Security and Privacy, 3-18.",
+    "Snijders, T. A. B. & Bosker, R. J. (2012). Multilevel Analysis: An Introduction to Basic and Advanced "
+    "Multilevel Modeling, 2nd ed. Sage.",
     "Snoke, J., Raab, G. M., Nowok, B., Dibben, C. & Slavkovic, A. (2018). General and specific utility "
     "measures for synthetic data. Journal of the Royal Statistical Society A 181, 663-688.",
     "Spearman, C. (1904). The proof and measurement of association between two things. American Journal of "

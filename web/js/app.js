@@ -11,8 +11,9 @@ import * as generate from "./generate.js";
 import * as result from "./result.js";
 import * as help from "./help.js";
 import * as report from "./report.js";
+import * as structure from "./structure.js";
 
-const modules = [intake, settings, generate, result, report, help];
+const modules = [intake, settings, structure, generate, result, report, help];
 let engine;
 
 function showStatus() {

@@ -300,6 +300,7 @@ function reportView(r) {
     section("pairs", t("report.section.pairs"), () => pairsView(r)),
     section("combinations", t("report.section.combinations"), () => combinationsView(r)),
     section("analysis", t("report.section.analysis"), () => analysisView(r).concat(fitView(r))),
+    section("structure", t("report.section.structure"), () => structureView(r)),
     section("disclosure", t("report.section.disclosure"), () => disclosureView(r)));
 }
 
@@ -317,6 +318,7 @@ function summaryView(r) {
   const items = (r.summary || []).map((v) => {
     let text = t(v.code, params(v.params));
     if (v.level === "unknown" && v.reason) text += " " + t("metrics.reason." + v.reason, { detail: "" });
+    if (v.capped_by === "structure") text += " " + t("report.capped_by_structure");
     return h("li", { class: "verdict", dataset: { level: v.level, aspect: v.aspect } },
       h("span", { class: "verdict-aspect", text: t("report.aspect." + v.aspect) }),
       h("span", { class: "verdict-level", text: t("report.level." + v.level) }),
@@ -331,6 +333,7 @@ function summaryView(r) {
   const missing = r.not_computed || [];
   const sections = {};
   for (const g of ["utility", "pairs", "analysis", "disclosure"]) Object.assign(sections, r[g] || {});
+  if (r.structure) sections.structure = r.structure;
   return h("div", { class: "ev-summary" },
     h("h3", { id: "h-ev-summary", tabindex: "-1", text: t("report.section.summary") }),
     h("p", { class: "help", text: t("report.summary_intro") }),
@@ -360,6 +363,8 @@ function figureText(v) {
       return t("report.figure.disco", { value: pctValue(f.value, 1), holdout: pctValue(f.holdout, 1) });
     case "inference":
       return t("report.figure.inference", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
+    case "structure":
+      return t("report.figure.structure", { failing: fmtInt((v.params || {}).failing || 0), checks: fmtInt((v.params || {}).checks || 0), worst: f.worst || "–" });
     case "membership":
       return t("report.figure.membership", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
     case "fit":
@@ -644,6 +649,82 @@ function fitView(r) {
     withSe(x.real.estimate, x.real.se), withSe(x.synthetic.estimate, x.synthetic.se), num(x.synthetic.se_population, 3),
     num(x.std_diff, 2), num(x.overlap, 2)])), name("fit"), { numeric: [1, 2, 3, 4, 5] }));
   return out;
+}
+
+// -- structure (issue 10; evaluation/structure.py)
+function structureView(r) {
+  const s = r.structure;
+  const out = [h("p", { class: "help", text: t("report.structure_intro") })];
+  if (!ok(s)) return out.concat(notComputed(s));
+  if (!(s.groups || []).length && !(s.dependencies || []).length && !(s.derived || []).length) {
+    return out.concat(h("p", { class: "muted", text: t("metrics.reason.no_structure") }));
+  }
+  for (const g of s.groups || []) {
+    out.push(h("h4", { text: t("report.structure_group_h", { group: g.key }) }),
+      h("p", { text: t("report.structure_group_counts", { real: fmtInt(g.n_groups_real), synthetic: fmtInt(g.n_groups_synthetic) }) }));
+    const rows = [[t("report.structure_col.check"), t("report.structure_col.real_groups"), t("report.structure_col.groups"), t("report.structure_col.rows")]];
+    for (const a of g.attributes || []) {
+      rows.push([t("report.structure_attribute", { column: a.column }), pct(a.real_share_groups), pct(a.share_groups), pct(a.share_rows)]);
+    }
+    const n = g.nesting;
+    if (n) rows.push([t("report.structure_nesting", { group: g.key, parent: n.parent }), pct(n.real_share_groups), pct(n.share_groups), pct(n.share_rows)]);
+    if (rows.length > 1) out.push(table(rows, t("report.structure_group_h", { group: g.key }), { numeric: [1, 2, 3] }));
+    if ((g.icc || []).length) {
+      out.push(table([[t("report.structure_col.member"), t("report.structure_col.icc_real"), t("report.structure_col.icc_synthetic")]]
+        .concat(g.icc.map((x) => [x.column, num(x.real, 3), num(x.synthetic, 3)])), "ICC(1)", { numeric: [1, 2] }));
+    }
+    const sz = g.sizes || {};
+    if (sz.real && sz.synthetic) {
+      out.push(table([[t("report.structure_col.sizes")].concat((sz.probs || []).map((p) => pct(p, 0))),
+        [t("report.real")].concat(sz.real.quantiles.map((q) => num(q, 0))),
+        [t("report.synthetic")].concat(sz.synthetic.quantiles.map((q) => num(q, 0)))],
+      t("report.plot.group_sizes", { group: g.key }), { numeric: (sz.probs || []).map((_, k) => k + 1) }));
+      if (sz.histogram) out.push(sizePlot(g.key, sz.histogram));
+    }
+  }
+  if ((s.dependencies || []).length) {
+    out.push(h("h4", { text: t("report.structure_dependencies_h") }),
+      table([[t("report.structure_col.dependency"), t("report.structure_col.real_rows"), t("report.structure_col.mapping_rows"), t("report.structure_col.functional_groups")]]
+        .concat(s.dependencies.map((d) => [`${d.from} → ${d.to}`, pct(d.real_share_rows), pct(d.share_rows), pct(d.share_groups)])),
+      t("report.structure_dependencies_h"), { numeric: [1, 2, 3] }));
+  }
+  if ((s.derived || []).length) {
+    out.push(h("h4", { text: t("report.structure_derived_h") }),
+      table([[t("report.structure_col.derived"), t("report.structure_col.formula"), t("report.structure_col.rows"), t("report.structure_col.exact")]]
+        .concat(s.derived.map((d) => [d.column, d.formula || d.kind || "", d.status === "ok" ? pct(d.share_rows, 2) : t("metrics.reason.not_computed"),
+          d.status === "ok" ? t(d.exact ? "report.yes" : "report.no") : "–"])),
+      t("report.structure_derived_h"), { numeric: [2] }));
+  }
+  out.push(h("p", { class: "help", text: t("report.structure_rule") }));
+  return out;
+}
+
+/** Shares of groups per size bin, real vs synthetic, as SVG bars. */
+function sizePlot(key, hist) {
+  const W = 480, H = 170, L = 40, B = 30, T = 22;
+  const k = hist.real.length;
+  const top = Math.max(...hist.real, ...hist.synthetic, 0.01);
+  const bw = (W - L - 10) / Math.max(k, 1);
+  const y = (v) => T + (H - T - B) * (1 - v / top);
+  const bars = [];
+  for (let i = 0; i < k; i++) {
+    const x0 = L + i * bw;
+    bars.push(svg("rect", { x: x0 + bw * 0.1, y: y(hist.real[i]), width: bw * 0.4, height: H - B - y(hist.real[i]), fill: REAL }),
+      svg("rect", { x: x0 + bw * 0.5, y: y(hist.synthetic[i]), width: bw * 0.4, height: H - B - y(hist.synthetic[i]), fill: SYN }));
+  }
+  const edges = hist.edges;
+  const title = t("report.plot.group_sizes", { group: key });
+  return svg("svg", { class: "ev-plot ev-sizes", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title },
+    svg("title", {}, title),
+    svg("text", { x: L, y: 14, class: "ev-tick" }, title),
+    svg("line", { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: "#888" }),
+    svg("text", { x: L, y: H - B + 14, class: "ev-tick" }, num(edges[0], 0)),
+    svg("text", { x: W - 10, y: H - B + 14, class: "ev-tick", "text-anchor": "end" }, num(edges[edges.length - 1], 0)),
+    svg("text", { x: (W + L) / 2, y: H - 4, class: "ev-tick", "text-anchor": "middle" }, t("report.plot.rows_per_group")),
+    svg("text", { x: 2, y: T + 8, class: "ev-tick" }, pct(top, 0)),
+    svg("rect", { x: W - 150, y: 4, width: 10, height: 10, fill: REAL }), svg("text", { x: W - 136, y: 13, class: "ev-tick" }, t("report.real")),
+    svg("rect", { x: W - 80, y: 4, width: 10, height: 10, fill: SYN }), svg("text", { x: W - 66, y: 13, class: "ev-tick" }, t("report.synthetic")),
+    ...bars);
 }
 
 // -- disclosure
