@@ -12,8 +12,9 @@ import * as result from "./result.js";
 import * as help from "./help.js";
 import * as report from "./report.js";
 import * as structure from "./structure.js";
+import * as offline from "./offline.js";
 
-const modules = [intake, settings, structure, generate, result, report, help];
+const modules = [intake, settings, structure, generate, result, report, help, offline];
 let engine;
 
 function showStatus() {
@@ -168,7 +169,7 @@ async function main() {
     onRestart,
   });
   await setLanguage(pickLanguage());
-  if (location.protocol === "file:") $("#file-protocol").hidden = false;
+  if (location.protocol === "file:" && !globalThis.LocalSynthPortable) $("#file-protocol").hidden = false;
   const ctx = { engine, state, refresh, goTo, notice, startOver, h };
   for (const m of modules) m.init(ctx);
   wire();
