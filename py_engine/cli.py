@@ -388,6 +388,20 @@ def cmd_report(args, out=sys.stdout) -> int:
     report = evaluate(train, result.synthetic, hold, options, context=report_context(src.name, result, hold),
                       copies=result.copies or None)
     t_eval = time.perf_counter() - t1
+    used = report["options"].get("suggested", {}).get("used") or []
+    if used:  # issue 14: the roles the engine suggested, with why
+        from .i18n import translate as _tr
+
+        roles = report["options"]["suggested"]["roles"]
+
+        def _why(x):
+            return f"{x['column']} ({_tr('roles.reason.' + x['reason'], args.lang)})"
+
+        print("roles suggested (give --target, --sensitive, --quasi-identifiers to choose): "
+              f"target {_why(roles['target']) if roles.get('target') else '-'}; "
+              f"quasi-identifiers {', '.join(_why(q) for q in roles['quasi_identifiers']) or '-'}"
+              + (f"; not suggested: {', '.join(_why(x) for x in roles['skipped'])}" if roles.get("skipped") else ""),
+              file=out)
     t1 = time.perf_counter()
     pdf = pdf_bytes(report, args.lang)
     t_pdf = time.perf_counter() - t1
