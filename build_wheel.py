@@ -129,14 +129,20 @@ def _dist_info(meta: dict) -> dict[str, bytes]:
     return files
 
 
-def build_engine_wheel(out_dir: Path) -> Path:
-    """Write a deterministic py3-none-any wheel of the engine package into out_dir; return its path."""
+def build_engine_wheel(out_dir: Path, editable: bool = False) -> Path:
+    """Write a deterministic py3-none-any wheel of the engine package into out_dir; return its path.
+
+    editable: PEP 660's editable wheel instead: no package files, a .pth file that puts this
+    checkout on sys.path, so edits to py_engine/ take effect without reinstalling."""
     meta = project()
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{meta['dist_name']}-{meta['version']}-py3-none-any.whl"
     entries: dict[str, bytes] = {}
-    for path in package_files(meta):
-        entries[path.relative_to(ROOT).as_posix()] = path.read_bytes()
+    if editable:
+        entries[f"__editable__.{meta['dist_name']}.pth"] = (str(ROOT) + "\n").encode()
+    else:
+        for path in package_files(meta):
+            entries[path.relative_to(ROOT).as_posix()] = path.read_bytes()
     entries.update(_dist_info(meta))
     info = f"{meta['dist_name']}-{meta['version']}.dist-info"
     record = []
@@ -169,6 +175,15 @@ def get_requires_for_build_sdist(config_settings=None):
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     return build_engine_wheel(Path(wheel_directory)).name
+
+
+def get_requires_for_build_editable(config_settings=None):
+    return []
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    """PEP 660: `pip install -e .`."""
+    return build_engine_wheel(Path(wheel_directory), editable=True).name
 
 
 def build_sdist(sdist_directory, config_settings=None):
@@ -456,6 +471,26 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)
 
 
+def _file_message(meta: dict) -> str:
+    """app.file_protocol in every language, for a page whose scripts cannot fetch strings (file://)."""
+    import html as _html
+
+    spans = []
+    for src in sorted((ROOT / meta["package"] / "locales").glob("*.json")):
+        msg = json.loads(src.read_text(encoding="utf-8"))["app.file_protocol"]
+        spans.append(f'<span lang="{src.stem}">{_html.escape(msg)}</span>')
+    return " ".join(spans)
+
+
+def _fill_file_message(index: Path, meta: dict) -> None:
+    html = index.read_text(encoding="utf-8")
+    anchor = 'data-i18n="app.file_protocol"></p>'
+    if anchor not in html:
+        raise BuildError("web/index.html: expected " + anchor)
+    index.write_text(html.replace(anchor, f'data-i18n="app.file_protocol">{_file_message(meta)}</p>'),
+                     encoding="utf-8")
+
+
 def input_fingerprint() -> str:
     """A hash of everything the site is built from; serve.py rebuilds when it changes."""
     h = hashlib.sha256()
@@ -482,10 +517,11 @@ def build_site(out: Path = SITE, pyodide_dist: str | None = None, offline: bool 
     # web files
     web = ROOT / "web"
     for src in sorted(web.rglob("*")):
-        if src.is_file() and src.suffix in WEB_SUFFIXES:
+        if src.is_file() and src.suffix in WEB_SUFFIXES and src.relative_to(web).parts[0] != "portable":
             dst = out / src.relative_to(web)
             _copy_if_changed(src, dst)
             expected.add(dst)
+    _fill_file_message(out / "index.html", meta)
     # strings: one file per language, shared by the page and the engine's report
     for src in sorted((ROOT / meta["package"] / "locales").glob("*.json")):
         dst = out / "i18n" / src.name
@@ -505,27 +541,183 @@ def build_site(out: Path = SITE, pyodide_dist: str | None = None, offline: bool 
     # serving the folder again later (offline, or from a copy) needs nothing but this script
     _copy_if_changed(ROOT / "serve.py", out / "serve.py")
     expected.add(out / "serve.py")
-    # the site manifest: every file's sha256; the worker checks the runtime core against it
-    files = {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(expected)}
-    site_manifest = {
+    # remove stale files from earlier builds
+    for p in sorted(out.rglob("*"), reverse=True):
+        if p.is_file() and p not in expected and p.name != "manifest.json":
+            p.unlink()
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+    # the site manifest: every file's sha256; the worker checks the runtime core against it, the
+    # service worker every file it stores for offline use
+    seal_site(out, {
         "engine": {"name": meta["name"], "version": meta["version"], "wheel": engine.name},
         "pyodide_version": manifest["pyodide_version"],
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "fingerprint": input_fingerprint(),
-        "files": files,
-    }
-    (out / "manifest.json").write_text(json.dumps(site_manifest, indent=1) + "\n")
+    })
     expected.add(out / "manifest.json")
-    # remove stale files from earlier builds
-    for p in sorted(out.rglob("*"), reverse=True):
-        if p.is_file() and p not in expected:
-            p.unlink()
-        elif p.is_dir() and not any(p.iterdir()):
-            p.rmdir()
     if not quiet:
         size = sum(p.stat().st_size for p in expected) / 1e6
         log(f"  site: {out} ({len(expected)} files, {size:.0f} MB) in {time.time() - t0:.1f} s")
     return out
+
+
+# --------------------------------------------------------------------------- the portable folder
+
+PORTABLE = DIST / "portable"
+# file:// pages: the blob: worker inherits this policy, and Pyodide needs eval and wasm there (see
+# README). Still no inline script and nothing but this folder (file:), blob: (the worker) and data:.
+PORTABLE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; style-src 'self'; "
+                "img-src 'self' data: blob:; font-src 'self'; connect-src 'self' blob: data:; worker-src blob:; "
+                "object-src 'none'; base-uri 'self'; form-action 'none'")
+# what the page and the worker fetch: these travel as payload scripts
+PAYLOAD_DIRS = ("pyodide/", "i18n/", "demo/")
+_IMPORT_NAMED = re.compile(r'^import \{([^}]*)\} from "\./([\w-]+\.js)";\s*$', re.M)
+_IMPORT_STAR = re.compile(r'^import \* as (\w+) from "\./([\w-]+\.js)";\s*$', re.M)
+_EXPORT = re.compile(r"^export (async function\*?|function\*?|const|let|class) ([\w$]+)", re.M)
+
+
+def _bindings(names: str) -> str:
+    out = []
+    for item in (i.strip() for i in names.split(",")):
+        if item:
+            a, _, b = item.partition(" as ")
+            out.append(f"{a.strip()}: {b.strip()}" if b else a)
+    return ", ".join(out)
+
+
+def bundle_modules(js_dir: Path, entry: str = "app.js") -> str:
+    """The page's ES modules as one classic script, for file:// pages (which run no module scripts).
+
+    A module is a function run once in dependency order, returning its exports; imports become
+    reads of those. Only the forms our modules use are accepted (named and namespace imports of
+    ./x.js, `export function|const|class`); anything else stops the build, naming the line."""
+    order: list[str] = []
+    sources: dict[str, str] = {}
+
+    def visit(name: str, stack: tuple[str, ...] = ()) -> None:
+        if name in sources:
+            return
+        if name in stack:
+            raise BuildError(f"web/js: import cycle {' -> '.join((*stack, name))}")
+        text = (js_dir / name).read_text(encoding="utf-8")
+        deps = [m.group(2) for m in _IMPORT_NAMED.finditer(text)] + [m.group(2) for m in _IMPORT_STAR.finditer(text)]
+        for dep in deps:
+            visit(dep, (*stack, name))
+        sources[name] = text
+        order.append(name)
+
+    visit(entry)
+    parts = ['"use strict";', "(function () {", "const __modules = {};",
+             'const __meta = (name) => new URL("js/" + name, document.baseURI).href;']
+    for name in order:
+        text = sources[name]
+        text = _IMPORT_NAMED.sub(lambda m: f'const {{ {_bindings(m.group(1))} }} = __modules["{m.group(2)}"];', text)
+        text = _IMPORT_STAR.sub(lambda m: f'const {m.group(1)} = __modules["{m.group(2)}"];', text)
+        exports = _EXPORT.findall(text)
+        text = _EXPORT.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
+        text = text.replace("import.meta.url", f'__meta("{name}")')
+        for n, line in enumerate(text.splitlines(), 1):
+            if re.match(r"(import|export)[\s{*]", line) or re.search(r"\bimport\(", line):
+                raise BuildError(f"web/js/{name}:{n}: the portable bundle cannot take this line: {line.strip()}")
+        names = ", ".join(n for _kind, n in exports)
+        parts += [f"// ---- js/{name}", f'__modules["{name}"] = (function () {{', text,
+                  f"return {{ {names} }};", "})();"]
+    parts.append("})();")
+    return "\n".join(parts) + "\n"
+
+
+def _portable_worker_source(web: Path) -> str:
+    worker = (web / "js" / "worker.js").read_text(encoding="utf-8")
+    line = 'import { loadPyodide } from "../pyodide/pyodide.mjs";'
+    if line not in worker:
+        raise BuildError("web/js/worker.js: the portable worker expects the line " + line)
+    worker = worker.replace(line, "// loadPyodide: defined by portable-worker.js")
+    worker = worker.replace("import.meta.url", 'self.LOCALSYNTH_BASE + "js/worker.js"')
+    return (web / "portable" / "portable-worker.js").read_text(encoding="utf-8") + "\n" + worker
+
+
+def build_portable(site: Path = SITE, out: Path = PORTABLE, quiet: bool = False) -> Path:
+    """dist/portable/: the site as a folder that runs opened from disk (file://), no server.
+
+    A second folder rather than dist/site itself: the payloads double the size (base64), and the
+    file:// page needs 'unsafe-eval' in its own policy (its blob: worker inherits it), which the
+    served page does not get. Every payload holds a file of dist/site byte for byte; the worker
+    checks it against the same manifest.json."""
+    t0 = time.time()
+    web = ROOT / "web"
+    data = json.loads((site / "manifest.json").read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[Path, bytes] = {}
+    index: dict[str, str] = {}
+    for rel in [*sorted(data["files"]), "manifest.json"]:
+        if not (rel.startswith(PAYLOAD_DIRS) or rel == "manifest.json"):
+            continue
+        payload = f"payload/{rel}.js"
+        b64 = base64.b64encode((site / rel).read_bytes()).decode("ascii")
+        written[out / payload] = (f"LocalSynthPortable.deliver({json.dumps(rel)}, \"{b64}\");\n").encode()
+        index[rel] = payload
+    for rel in sorted(data["files"]):
+        if rel.startswith(("css/", "favicon")):
+            written[out / rel] = (site / rel).read_bytes()
+    html = (web / "index.html").read_text(encoding="utf-8")
+    html, n_csp = re.subn(r'(<meta http-equiv="Content-Security-Policy" content=")[^"]*(">)',
+                          lambda m: m.group(1) + PORTABLE_CSP + m.group(2), html)
+    module = '<script type="module" src="js/app.js"></script>'
+    if n_csp != 1 or module not in html:
+        raise BuildError("web/index.html: the portable page expects one CSP <meta> and " + module)
+    html = html.replace('data-i18n="app.file_protocol"></p>',
+                        f'data-i18n="app.file_protocol">{_file_message(project())}</p>')
+    html = html.replace(module, '<script src="js/portable.js"></script>\n<script src="js/portable-files.js"></script>\n'
+                                '<script defer src="js/bundle.js"></script>')
+    written[out / "index.html"] = html.encode()
+    written[out / "js/portable.js"] = (web / "portable" / "portable.js").read_bytes()
+    written[out / "js/filecheck.js"] = (web / "js" / "filecheck.js").read_bytes()
+    written[out / "js/portable-files.js"] = (
+        "// Generated by build_wheel.py: which payload script holds which file, and the worker's code.\n"
+        f"LocalSynthPortable.index = {json.dumps(index, indent=0, sort_keys=True)};\n"
+        f"LocalSynthPortable.workerSource = {json.dumps(_portable_worker_source(web))};\n").encode()
+    written[out / "js/bundle.js"] = bundle_modules(web / "js").encode()
+    for path, content in written.items():
+        if path.exists() and path.stat().st_size == len(content) and path.read_bytes() == content:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(content)
+        os.replace(tmp, path)
+    for p in sorted(out.rglob("*"), reverse=True):
+        if p.is_file() and p not in written:
+            p.unlink()
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+    if not quiet:
+        size = sum(len(c) for c in written.values()) / 1e6
+        log(f"  portable folder (opens from disk): {out} ({len(written)} files, {size:.0f} MB) in {time.time() - t0:.1f} s")
+    return out
+
+
+SW_PLACEHOLDER = "__LOCALSYNTH_VERSION__"
+
+
+def seal_site(out: Path, info: dict | None = None) -> str:
+    """Write manifest.json (every file's sha256, and `version`, a hash of those) and put that version
+    into sw.js, so a build with other files is a new service worker the browser installs. `info`
+    (engine, pyodide_version, built, fingerprint) defaults to what manifest.json already says."""
+    if info is None:
+        info = {k: v for k, v in json.loads((out / "manifest.json").read_text()).items()
+                if k not in ("files", "version")}
+    sw_src = (ROOT / "web" / "sw.js").read_text(encoding="utf-8")
+    if SW_PLACEHOLDER not in sw_src:
+        raise BuildError(f"web/sw.js: expected {SW_PLACEHOLDER}")
+    files = {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(out.rglob("*"))
+             if p.is_file() and p.name != "manifest.json" and p.relative_to(out).as_posix() != "sw.js"
+             and not p.name.endswith(".part")}
+    version = sha256_bytes(json.dumps(files, sort_keys=True).encode())[:16]
+    (out / "sw.js").write_text(sw_src.replace(SW_PLACEHOLDER, version), encoding="utf-8")
+    files["sw.js"] = sha256_file(out / "sw.js")
+    data = {**info, "version": version, "files": dict(sorted(files.items()))}
+    (out / "manifest.json").write_text(json.dumps(data, indent=1) + "\n")
+    return version
 
 
 def site_is_current(out: Path = SITE) -> bool:
@@ -544,6 +736,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="a Pyodide 0.27.7 release folder or archive (.tar.bz2/.tar.gz/.zip) to take runtime files from")
     ap.add_argument("--out", default=str(SITE), help="site folder (default: dist/site)")
     ap.add_argument("--offline", action="store_true", help="use only --pyodide-dist and the cache; no downloads")
+    ap.add_argument("--portable-out", default=str(PORTABLE),
+                    help="the folder that opens from disk, without a server (default: dist/portable)")
+    ap.add_argument("--no-portable", action="store_true", help="do not write the portable folder")
     ap.add_argument("--wheel-only", action="store_true", help="build only the engine wheel into dist/")
     args = ap.parse_args(argv)
     if sys.version_info < (3, 11):
@@ -552,7 +747,9 @@ def main(argv: list[str] | None = None) -> int:
         log(str(build_engine_wheel(DIST)))
         return 0
     log("Building LocalSynth")
-    build_site(Path(args.out).resolve(), args.pyodide_dist, offline=args.offline)
+    site = build_site(Path(args.out).resolve(), args.pyodide_dist, offline=args.offline)
+    if not args.no_portable:
+        build_portable(site, Path(args.portable_out).resolve())
     return 0
 
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Start-up time of the page: from opening it to "ready", in headless Chromium (Debian's chromium).
 
-    .venv/bin/python benchmarks/startup.py [--runs 5]
+    .venv/bin/python benchmarks/startup.py [--runs 5] [--modes served,installed,file]
 
-Serves dist/site (build it first: python build_wheel.py) and opens the page several times:
-- cold: a fresh browser context each run (empty HTTP cache, as on a first visit);
-- warm: the same context, page reloaded (files come from the browser cache).
+Opens the page several times for each way of opening it (build first: python build_wheel.py):
+- served: dist/site from serve.py, service worker blocked (files from the server and the HTTP cache);
+- installed: the same with the service worker (sw.js): warm visits are answered from its cache;
+- file: dist/portable/index.html opened from disk (file://), no server.
+cold is a fresh browser context each run (empty caches, as on a first visit); warm is the same
+context, page opened again (for "installed": once the service worker has stored the app).
 The worker reports its phases: verify (sha256 of the runtime core), runtime (loadPyodide), packages
 (loadPackage of numpy, pandas, scipy, scikit-learn and the engine wheel), imports (import of the
 engine's browser module, which imports pandas). page_ready is the time from navigation to ready.
@@ -37,29 +40,41 @@ def measure(page, url: str) -> dict:
     return {k: round(t[k] / 1000, 2) for k in PHASES}
 
 
+def wait_installed(page) -> None:
+    page.wait_for_function("() => document.querySelector('#offline-status').textContent !== '' && "
+                           "navigator.serviceWorker.controller !== null", timeout=300_000)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--modes", default="served,installed,file")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     site = ROOT / "dist" / "site"
+    portable_url = (ROOT / "dist" / "portable" / "index.html").as_uri()
+    modes = args.modes.split(",")
     srv = Server(site)
-    results = {"cold": [], "warm": []}
+    results = {f"{m} {kind}": [] for m in modes for kind in ("cold", "warm")}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             version = browser.version
             for i in range(args.runs):
-                ctx = browser.new_context()
-                page = ctx.new_page()
-                results["cold"].append(measure(page, srv.url))
-                page.close()
-                page = ctx.new_page()
-                results["warm"].append(measure(page, srv.url))
-                ctx.close()
-                print(f"run {i + 1}: cold {results['cold'][-1]['page_ready']} s, "
-                      f"warm {results['warm'][-1]['page_ready']} s", flush=True)
+                for mode in modes:
+                    url = portable_url if mode == "file" else srv.url
+                    ctx = browser.new_context(service_workers="allow" if mode == "installed" else "block")
+                    page = ctx.new_page()
+                    results[f"{mode} cold"].append(measure(page, url))
+                    if mode == "installed":
+                        wait_installed(page)
+                    page.close()
+                    page = ctx.new_page()
+                    results[f"{mode} warm"].append(measure(page, url))
+                    ctx.close()
+                    print(f"run {i + 1} {mode}: cold {results[f'{mode} cold'][-1]['page_ready']} s, "
+                          f"warm {results[f'{mode} warm'][-1]['page_ready']} s", flush=True)
             browser.close()
     finally:
         srv.stop()
@@ -71,7 +86,7 @@ def main() -> int:
         "runs": args.runs,
         "median_seconds": medians,
         "all_runs": results,
-        "command": f"python benchmarks/startup.py --runs {args.runs}",
+        "command": f"python benchmarks/startup.py --runs {args.runs} --modes {args.modes}",
     }
     res = ROOT / "benchmarks" / "results"
     res.mkdir(parents=True, exist_ok=True)
@@ -85,9 +100,14 @@ def main() -> int:
         "| phase (s) | " + " | ".join(PHASES) + " |",
         "|---|" + "---:|" * len(PHASES),
     ]
-    for kind in ("cold", "warm"):
+    for kind in results:
         lines.append(f"| {kind} | " + " | ".join(f"{medians[kind][k]:.2f}" for k in PHASES) + " |")
-    lines += ["", "cold: fresh browser context (empty cache); warm: same context, page opened again.",
+    lines += ["", "| warm / cold page_ready | " + " | ".join(modes) + " |", "|---|" + "---:|" * len(modes),
+              "| ratio | " + " | ".join(f"{medians[m + ' warm']['page_ready'] / medians[m + ' cold']['page_ready']:.0%}"
+                                       for m in modes) + " |"]
+    lines += ["", "served: dist/site from serve.py, no service worker; installed: with the service worker "
+              "(warm: answered from its cache); file: dist/portable opened from disk.",
+              "cold: fresh browser context (empty cache); warm: same context, page opened again.",
               "Phases are measured in the worker from its start; page_ready from navigation start.", ""]
     (res / "startup.md").write_text("\n".join(lines))
     print("\n".join(lines))

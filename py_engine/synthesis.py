@@ -21,7 +21,7 @@ from .dataset import Dataset
 from .errors import EngineError
 from .progress import Step, Work, drive
 
-METHODS = ("cart", "gc", "marginal")
+METHODS = ("cart", "gc", "marginal", "dp")
 MISSING_MODES = ("synthesise", "drop", "impute")
 SMOOTHING = ("none", "density")
 MAX_M = 100  # synthetic data sets per run
@@ -50,11 +50,23 @@ class SynthSettings:
     # data, beyond the share a new sample from the population would (estimated leave-one-out); after
     # synthpop's sdc(rm.replicated.uniques = TRUE). Other synthetic rows take their place.
     remove_replicated: bool = True
+    # dp (differential privacy, py_engine/dp): the budget, and the public domain document
+    epsilon: float = 1.0
+    delta: float = 1e-9
+    domain: dict | None = None
+    domain_from_data: bool = False  # dp: take the domain from the data (NOT covered by the guarantee)
+    # cart, gc: the table's structure (py_engine/structure.py): None finds it (groups, dependencies,
+    # derived columns, all kept); False or {"off": True}: none; a document (edited): as given
+    structure: dict | bool | None = None
     # synthpop's m: the number of synthetic data sets, each from the same fit settings; copy k (0-based)
     # uses seed (seed + k) mod 2^32, recorded in SynthResult.seeds, so copy 1 equals an m = 1 run
     m: int = 1
 
     def __post_init__(self):
+        if self.method == "dp":
+            # stages that read real rows after fitting never run for dp; recorded as off
+            self.remove_replicated = False
+            self.smoothing = "none"
         self.validate()
 
     def validate(self) -> None:
@@ -81,6 +93,9 @@ class SynthSettings:
                 or int(self.max_predictor_levels) != self.max_predictor_levels or self.max_predictor_levels < 2):
             raise EngineError("settings.bad_max_levels", kind="settings", value=self.max_predictor_levels)
 
+        if not (self.structure is None or self.structure is False or isinstance(self.structure, dict)):
+            raise EngineError("structure.bad_document", kind="settings")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -91,6 +106,14 @@ class SynthSettings:
         unknown = sorted(set(d) - known)
         if unknown:
             raise EngineError("settings.unknown_setting", kind="settings", name=unknown[0])
+        if d.get("method") == "dp":
+            # refused rather than silently switched off: they read real rows after fitting
+            for key, bad in (("remove_replicated", True), ("smoothing", "density"), ("missing", "impute"),
+                             ("proper", True)):
+                if d.get(key) == bad:
+                    raise EngineError("dp.refused_stage", kind="settings", stage=key)
+            if d.get("m", 1) != 1:  # each copy would be a new fit spending the whole budget again
+                raise EngineError("dp.one_copy", kind="settings")
         return cls(**d)
 
 
@@ -104,6 +127,7 @@ class SynthResult:
     seconds: dict = field(default_factory=dict)  # {"fit": s, "sample": s}
     notes: list[dict] = field(default_factory=list)  # {code, params, column?}: what was done and why
     model: dict | None = None  # a readable JSON document of the fitted model, where the method has one
+    structure: dict | None = None  # the structure document used (py_engine/structure.py), None: none
     engine_version: str = __version__
     # m > 1: every synthetic data set (copies[0] is `synthetic`) and the seed each was drawn with
     copies: list[Dataset] = field(default_factory=list)
@@ -115,7 +139,8 @@ class SynthResult:
     def summary(self) -> dict:
         return {"method": self.method, "seed": self.seed, "settings": self.settings_dict(),
                 "n_rows": self.synthetic.n_rows, "n_real": self.n_real, "columns": self.synthetic.columns,
-                "seconds": self.seconds, "notes": self.notes, "engine_version": self.engine_version,
+                "seconds": self.seconds, "notes": self.notes, "structure": self.structure,
+                "engine_version": self.engine_version,
                 "m": len(self.copies) or 1, "seeds": list(self.seeds) or [self.seed]}
 
 
@@ -189,6 +214,8 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     rng = np.random.default_rng(s.seed)
     t0 = time.perf_counter()
     notes: list[dict] = []
+    if s.method == "dp":
+        return (yield from _dp_steps(data, s, notes, t0))
     synth_cols, ids = common.check_columns(data)
     if s.missing == "drop":
         data, k = common.drop_incomplete(data, synth_cols)
@@ -208,7 +235,39 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     n_gen = n_out + (max(20, -(-n_out // 4)) if s.remove_replicated and s.method != "marginal" else 0)
     model = None
     syn_cols: dict = {}
-    if s.method == "cart":
+    doc = None
+    pl = None
+    if s.method in ("cart", "gc"):
+        from .methods import grouped
+        from .structure import resolve_structure, summary_lines
+
+        doc = resolve_structure(data, s.structure)
+        pl = grouped.plan(doc, synth_cols)
+        if not (pl["groups"] or pl["dependencies"] or pl["derived"]):
+            doc = None if s.structure is None or s.structure is False or (
+                isinstance(s.structure, dict) and s.structure.get("off")) else doc
+            pl = None
+        else:
+            notes.append(common.note("structure_found", None, lines="; ".join(summary_lines(doc))))
+    if s.method in ("cart", "gc") and pl is not None:
+        order = synth_cols
+        if s.method == "cart":
+            visit, vnotes = resolve_visit_sequence(synth_cols, encs, s.visit_sequence, s.max_predictor_levels)
+            notes.extend(vnotes)
+            s.visit_sequence = visit
+            order = visit
+        else:
+            s.visit_sequence = None
+        box: dict = {}
+        method = _cart_method if s.method == "cart" else _gc_method(box)
+        syn_enc = yield from grouped.structured_steps(method, encs, order, n_gen, s, rng, notes, doc, n_out)
+        syn_enc = _remove_replicated(encs, syn_enc, synth_cols, n_out, s, notes)
+        grouped.apply_passive(pl, encs, syn_enc, None)  # group means again, on the rows kept
+        syn_cols = {name: common.decode(e, n_out, x=e.x, tok=e.tok, codes=e.codes)
+                    for name, e in syn_enc.items()}
+        if "model" in box:
+            model = {"name": "gaussian_copula", **box["model"]}
+    elif s.method == "cart":
         visit, vnotes = resolve_visit_sequence(synth_cols, encs, s.visit_sequence, s.max_predictor_levels)
         notes.extend(vnotes)
         s.visit_sequence = visit
@@ -248,7 +307,25 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
         notes.append(common.note("identifier_regenerated", c))
     seconds = {"fit_sample": time.perf_counter() - t0}
     return SynthResult(synthetic=synthetic, settings=s, method=s.method, seed=s.seed, n_real=n_real,
-                       seconds=seconds, notes=_dedupe(notes), model=model)
+                       seconds=seconds, notes=_dedupe(notes), model=model, structure=doc)
+
+
+def _cart_method(encs, names, n, s, rng, notes, given):
+    """CART in the shared method interface of methods/grouped.py."""
+    from .methods.cart import cart_steps
+
+    return (yield from cart_steps(encs, names, n, s, rng, notes, 0, len(names), given=given))
+
+
+def _gc_method(box: dict):
+    """The Gaussian copula in the shared method interface (its last model kept in `box`)."""
+    def run(encs, names, n, s, rng, notes, given):
+        from .methods.copula import copula_steps
+
+        syn, model = yield from copula_steps(encs, names, n, rng, notes, 0, len(names), given=given)
+        box["model"] = model
+        return syn
+    return run
 
 
 def _m_copies(data: Dataset, s: SynthSettings) -> Work[SynthResult]:
@@ -277,6 +354,27 @@ def _m_copies(data: Dataset, s: SynthSettings) -> Work[SynthResult]:
     first.settings = SynthSettings.from_dict({**first.settings.to_dict(), "m": s.m, "seed": s.seed})
     first.copies, first.seeds = copies, seeds
     return first
+
+
+def _dp_steps(data: Dataset, s: SynthSettings, notes: list[dict], t0: float) -> Work[SynthResult]:
+    """method "dp": fit on the public domain (dp/method.py), then sample from the model only."""
+    from .dp.method import fit_model, sample_model
+    from .methods import common
+
+    common.check_columns(data)
+    if s.missing == "drop":
+        data, k = common.drop_incomplete(data, list(data.columns))
+        if k:
+            notes.append(common.note("missing_rows_dropped", None, rows=k))
+    yield Step("synthesise", 0, 2, "progress.column", {"column": "dp"})
+    model, mnotes = fit_model(data, s)
+    notes.extend(mnotes)
+    yield Step("synthesise", 1, 2, "progress.column", {"column": "dp"})
+    n_out = int(s.n_rows or model["n_hat"])
+    cols = sample_model(model, n_out, s.seed, data.schema, list(data.columns))
+    synthetic = common.assemble(data, cols, n_out)
+    return SynthResult(synthetic=synthetic, settings=s, method="dp", seed=s.seed, n_real=data.n_rows,
+                       seconds={"fit_sample": time.perf_counter() - t0}, notes=_dedupe(notes), model=model)
 
 
 def _remove_replicated(real: dict, syn: dict, names: list[str], n_out: int, s: SynthSettings,

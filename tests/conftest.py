@@ -96,6 +96,15 @@ def browser():
         pytest.fail(f"Chromium not found at {path}: install Debian's chromium or set LOCALSYNTH_CHROMIUM")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        # no service worker unless a test asks for one (service_workers="allow", as
+        # test_offline_browser.py does): each test starts from the server, not from what sw.js stored
+        new_context = b.new_context
+
+        def new_context_without_sw(**kwargs):
+            kwargs.setdefault("service_workers", "block")
+            return new_context(**kwargs)
+
+        b.new_context = new_context_without_sw
         yield b
         b.close()
 

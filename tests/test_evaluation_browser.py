@@ -50,7 +50,7 @@ def test_evaluation_in_the_page_matches_cpython(ready_page):
     res = page.evaluate(EVALUATE_IN_PAGE, [data.decode("utf-8"), "wage.csv", settings, options])
     in_page = res["report"]
     assert len(res["steps"]) == len(METRICS) and res["steps"][0] == "metrics.progress.columns"
-    assert in_page["context"]["platform"] == "pyodide" and in_page["not_computed"] == []
+    assert in_page["context"]["platform"] == "pyodide" and [m for m in in_page["not_computed"] if m["reason"] != "no_structure_engine"] == []
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop

@@ -43,6 +43,11 @@ def indep_report(wage):
     return evaluate(train, independent_columns(train, 1), hold, {"cart_permutations": 2})
 
 
+def computed_gaps(rep: dict) -> list[dict]:
+    """not_computed, less the structure step while the engine has no py_engine.structure to find it."""
+    return [m for m in rep["not_computed"] if m["reason"] != "no_structure_engine"]
+
+
 def _levels(report):
     return {v["aspect"]: v["level"] for v in report["summary"]}
 
@@ -54,7 +59,8 @@ def test_report_is_strict_json_and_complete(boot_report):
                          "analysis", "disclosure", "not_computed", "timings"}
     assert back["context"]["file_name"] == "wage.csv"
     assert back["options"]["target"] == "wage"  # the last column
-    assert back["not_computed"] == []
+    # structure: not computed only while the engine has no py_engine.structure to find it
+    assert computed_gaps(back) == []
     for section in ("columns", "logit", "logit_interactions", "cart"):
         assert back["utility"][section]["status"] == "ok", section
     for section in ("copies", "rep_u", "disco", "inference", "membership", "dcr"):
@@ -102,7 +108,7 @@ def test_identical_data(wage):
 def test_without_holdout_says_what_is_missing_and_why(wage):
     train, _ = wage
     rep = evaluate(train, bootstrap_copy(train, 2), None, {"cart_permutations": 1})
-    missing = {m["metric"]: m["reason"] for m in rep["not_computed"]}
+    missing = {m["metric"]: m["reason"] for m in computed_gaps(rep)}
     assert missing == {"ml": "no_holdout", "inference": "no_holdout", "membership": "no_holdout",
                        "dcr": "no_holdout"}
     assert rep["disclosure"]["copies"]["natural"] is None
@@ -141,7 +147,7 @@ def test_awkward_table_dates_high_cardinality_constant_and_missing():
     for syn in (bootstrap_copy(train, 3), independent_columns(train, 3)):
         rep = evaluate(train, syn, hold, {"cart_permutations": 1})
         json.dumps(rep, allow_nan=False)
-        errors = [m for m in rep["not_computed"]]
+        errors = computed_gaps(rep)
         assert errors == [], errors
         date_item = next(i for i in rep["utility"]["columns"]["items"] if i["name"] == "when")
         assert date_item["plot"]["edge_labels"][0].startswith("2021-")
@@ -153,7 +159,7 @@ def test_one_column_table():
     data = load_csv("g\n" + "\n".join("abcab"[i % 5] for i in range(50)) + "\n")
     train, hold, _ = split(data, 0.2, seed=1)
     rep = evaluate(train, bootstrap_copy(train, 1), hold, {"cart_permutations": 1})
-    missing = {m["metric"]: m["reason"] for m in rep["not_computed"]}
+    missing = {m["metric"]: m["reason"] for m in computed_gaps(rep)}
     assert missing.get("ml") == "no_features" and missing.get("ci_overlap") == "no_features"
     assert "no_known_columns" in missing.values()  # the attacker knows nothing but the secret
     json.dumps(rep, allow_nan=False)
@@ -290,10 +296,11 @@ def test_every_code_has_both_languages(boot_report, indep_report, wage):
     keys = _codes(boot_report) | _codes(indep_report) | _codes(no_hold)
     keys |= {f"metrics.progress.{m}" for m in METRICS} | {f"metrics.name.{m}" for m in METRICS + ["dcr"]}
     keys |= {v["code"] for v in summarise({})}
-    for aspect in ("utility", "analysis"):
+    for aspect in ("utility", "analysis", "structure"):
         keys |= {f"verdict.{aspect}.{lv}" for lv in ("good", "fair", "poor", "unknown")}
     for aspect in ("copies", "rep_u", "disco", "inference", "membership"):
         keys |= {f"verdict.{aspect}.{lv}" for lv in ("low", "moderate", "high", "unknown")}
+    keys |= {"report.capped_by_structure", "metrics.reason.no_structure", "metrics.reason.no_structure_engine"}
     keys |= {f"errors.evaluate.{c}" for c in ("unknown_column", "no_columns", "unknown_metric", "columns_differ")}
     for lang in ("en", "nl"):
         missing = sorted(k for k in keys if k not in strings(lang))
@@ -322,7 +329,7 @@ def test_worker_entry_point_evaluate(real_data):
     assert "ok" in rep, rep
     rep = rep["ok"]
     assert rep["context"]["file_name"] == "wage.csv" and rep["context"]["seed"] == 3
-    assert rep["data"]["n_holdout"] == 600 and rep["not_computed"] == []
+    assert rep["data"]["n_holdout"] == 600 and computed_gaps(rep) == []
     assert rep["options"]["target"] == "jobclass"
     assert len(steps) == len(METRICS) and json.loads(steps[-1])["key"] == "metrics.progress." + METRICS[-1]
     bad = json.loads(run(browser.evaluate(json.dumps({"target": "nope"}))))

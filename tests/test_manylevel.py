@@ -27,7 +27,8 @@ def schools():
 
 @pytest.fixture(scope="module")
 def result(schools):
-    return syn(schools[1], {"seed": 1})
+    # the flat synthesis (structure off): the school code as a many-level predictor of its authority
+    return syn(schools[1], {"seed": 1, "structure": False})
 
 
 def test_school_code_of_2400_levels_keeps_its_authority(schools, result):
@@ -59,7 +60,7 @@ def test_a_user_limit_still_leaves_many_level_categoricals_out(schools):
 
 def test_same_seed_same_bytes(schools, result):
     a = to_csv_bytes(result.synthetic)
-    b = to_csv_bytes(syn(schools[1], {"seed": 1}).synthetic)
+    b = to_csv_bytes(syn(schools[1], {"seed": 1, "structure": False}).synthetic)
     assert hashlib.sha256(a).hexdigest() == hashlib.sha256(b).hexdigest()
 
 
@@ -133,3 +134,14 @@ def test_level_codes_separate_a_key_of_many_levels():
         assert blocks == 40  # every class one contiguous block of levels
     again = level_codes(codes, 600, y, None, 40)
     assert np.array_equal(enc, again)
+
+
+def test_with_structure_every_school_in_one_authority(schools):
+    """With the structure found (school -> authority nested), nesting is exact and real labels stay
+    within their real authority where that authority has real labels left."""
+    df, ds = schools
+    res = syn(ds, {"seed": 1})
+    assert res.structure["groups"][0]["key"] == "school" and res.structure["groups"][0]["parent"] == "authority"
+    synth = pd.read_csv(io.BytesIO(to_csv_bytes(res.synthetic)))
+    assert (synth.groupby("school")["authority"].nunique() == 1).all()
+    assert in_real_authority(df, synth) > 0.5

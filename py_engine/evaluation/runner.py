@@ -13,6 +13,9 @@ Options (all optional; the resolved values are in report["options"]):
 - cart_permutations: permutations for the CART null (default utility.CART_PERMUTATIONS).
 - interactions: fit the two-way logistic model (default True).
 - skip: names of metrics not to compute (e.g. ["cart"]); they are listed as not computed.
+- structure: the structure document (py_engine/structure.py) whose keeping the "structure" step
+  measures (evaluation/structure.py); default: context["structure"] (the document the synthesis
+  used), else find_structure(train) when the engine has it. {"off": true}: nothing to check.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from . import (
     roles,
     utility,
 )
+from . import structure as structure_eval
 from .encoding import clean, common_columns, is_number, missing_mask
 from .summary import summarise
 
@@ -47,7 +51,7 @@ REPORT_VERSION = 1
 DEFAULT_QI = 4
 
 METRICS = ["columns", "logit", "logit_interactions", "cart", "two_way", "association", "combinations",
-           "ml", "ci_overlap", "copies", "rep_u", "disco", "inference", "membership"]
+           "ml", "ci_overlap", "copies", "rep_u", "disco", "inference", "membership", "structure"]
 METRICS += ["fit", "cap", "isolated"]  # issue 14: compare.fit over m sets; CAP family; isolated records
 NEEDS_HOLDOUT = {"ml", "inference", "membership"}
 
@@ -107,6 +111,21 @@ def resolve_options(train: Dataset, options: dict | None, context: dict | None) 
                                                        if not options.get(k)]}}
 
 
+def structure_document(train: Dataset, options: dict | None, context: dict | None) -> dict | None:
+    """The structure document to check: options["structure"], else context["structure"], else
+    find_structure(train) (imported lazily: py_engine.structure may be absent). None: not available."""
+    doc = (options or {}).get("structure")
+    if doc is None:
+        doc = (context or {}).get("structure")
+    if doc is None:
+        try:
+            from ..structure import find_structure
+        except ImportError:
+            return None
+        doc = find_structure(train)
+    return doc
+
+
 def _with_interpretation(res: dict) -> dict:
     res["interpretation"] = utility.interpretation(res.get("s_pmse"))
     return res
@@ -136,6 +155,7 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         "not_computed": [], "timings": {},
     }
     shared: dict = {}
+    report["structure"] = {}
 
     def run_columns():
         items = [columns.column_report(train, synthetic, c) for c in cols]
@@ -188,6 +208,12 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         shared["dcr"] = disclosure.dcr(res.pop("member_distances"), res.pop("nonmember_distances"))
         return res
 
+    def run_structure():
+        doc = structure_document(train, options, context)
+        if doc is None:
+            return {"status": "not_computed", "reason": "no_structure_engine"}
+        return structure_eval.structure_report(train, synthetic, doc)
+
     def run_fit():
         if len(cols) < 2:
             return {"status": "not_computed", "reason": "no_features"}
@@ -215,6 +241,7 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         ("disco", ("disclosure", "disco"), run_disco),
         ("inference", ("disclosure", "inference"), run_inference),
         ("membership", ("disclosure", "membership"), run_membership),
+        ("structure", ("structure", "result"), run_structure),
     ]
     def run_cap():
         if not qi:
@@ -247,7 +274,10 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
             except Exception as exc:  # one metric failing must not lose the others
                 log.error("metric %s failed\n%s", name, traceback.format_exc())
                 res = {"status": "error", "reason": "internal", "detail": f"{type(exc).__name__}: {exc}"[:300]}
-        report[section][key] = res
+        if section == "structure":
+            report["structure"] = res
+        else:
+            report[section][key] = res
         if res["status"] != "ok":
             report["not_computed"].append({"metric": name, "reason": res.get("reason")})
         report["timings"][name] = time.perf_counter() - t0

@@ -22,6 +22,8 @@ DISCO_LOW, DISCO_HIGH = 1.0, 5.0
 INFERENCE_LOW, INFERENCE_HIGH = 0.05, 0.20
 # membership inference ROC-AUC
 AUC_LOW, AUC_HIGH = 0.55, 0.65
+# structure (evaluation/structure.py): poor when a dependency holding in every real row fails in more
+# than 1% of the synthetic rows; then no utility verdict says "good" (capped at "fair", "capped_by")
 # the fit over the m synthetic sets (compare.fit): mean |standardised difference| of the coefficients,
 # in real standard errors (ours: within 1 se good, within 2 fair; synthpop gives no thresholds)
 FIT_GOOD, FIT_FAIR = 1.0, 2.0
@@ -134,6 +136,25 @@ def summarise(report: dict) -> list[dict]:
     else:
         out.append(_unknown("membership", mem))
     out.extend(_issue14_verdicts(report))
+
+    st = report.get("structure")
+    if _ok(st) and st.get("verdict", {}).get("level") not in (None, "unknown"):
+        v = st["verdict"]
+        worst = v.get("worst") or {}
+        percent = round(100 * (worst.get("failure") or 0.0), 2)
+        out.append(_verdict("structure", v["level"], {"metric": "structure_failure", "value": worst.get("failure"),
+                                                      "worst": worst.get("name"), "checks": v.get("n_checks")},
+                            percent=percent, worst=worst.get("name") or "", checks=v.get("n_checks", 0),
+                            failing=v.get("n_failing", 0)))
+        if v["level"] == "poor":
+            for item in out:
+                if item["aspect"] in ("utility", "analysis", "fit") and item["level"] == "good":
+                    item["level"], item["code"] = "fair", f"verdict.{item['aspect']}.fair"
+                    item["capped_by"] = "structure"
+    elif _ok(st):
+        out.append(_verdict("structure", "unknown", None, reason=st.get("verdict", {}).get("reason") or "no_structure"))
+    else:
+        out.append(_unknown("structure", st))
     return out
 
 

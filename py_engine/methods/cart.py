@@ -282,9 +282,11 @@ def _ranks(score: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- the sequence
 
 def cart_steps(encs: dict[str, Encoded], visit: list[str], n_out: int, settings,
-               rng: np.random.Generator, notes: list[dict], step0: int = 0, total: int | None = None
-               ) -> Generator[Step, None, dict[str, Encoded]]:
-    """Synthesise the columns in `visit` order; yields a Step per column; returns the synthetic columns."""
+               rng: np.random.Generator, notes: list[dict], step0: int = 0, total: int | None = None,
+               given: dict[str, Encoded] | None = None) -> Generator[Step, None, dict[str, Encoded]]:
+    """Synthesise the columns in `visit` order; yields a Step per column; returns the synthetic columns.
+    Columns in `given` (synthetic values already made, e.g. a group's attributes) are not synthesised:
+    they are predictors of the columns after them (conditional synthesis, methods/grouped.py)."""
     sampler = CartSampler(settings, rng)
     total = total or len(visit)
     maxlev = settings.max_predictor_levels  # None: every categorical predicts, however many levels
@@ -299,7 +301,9 @@ def cart_steps(encs: dict[str, Encoded], visit: list[str], n_out: int, settings,
         out_all = np.arange(n_out)
         preds = [p for p in done if p.is_number or maxlev is None or p.n_levels <= maxlev]
         first = not done
-        if first:
+        if given is not None and name in given:
+            s = given[name]
+        elif first:
             # synthpop's "sample": a bootstrap of the real values (joint with which token is missing)
             pick = rng.integers(0, n_real, size=n_out)
             s = e.take(pick)

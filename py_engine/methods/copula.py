@@ -59,6 +59,7 @@ class Marginal:
             counts = bincount(enc.codes, minlength=L)
             self.step_counts = counts[order].astype(np.int64)
             self.order = order
+            self.pos = pos
             step = pos[enc.codes]
         cum = np.cumsum(self.step_counts)
         self.cum = cum
@@ -70,6 +71,25 @@ class Marginal:
         u = (lo + rng.random(n) * (self.step_counts[step])) / n
         u = np.clip(u, 0.5 / n, 1 - 0.5 / n)
         self.z = ndtri(u)
+
+    def score(self, syn: Encoded, rng: np.random.Generator) -> np.ndarray:
+        """Normal scores of given (synthetic) values: a uniform draw inside each value's step, as for
+        the real rows (a value between two real values counts in the step above it)."""
+        from scipy.special import ndtri
+
+        n_all = int(self.cum[-1])
+        if syn.is_number:
+            miss = syn.tok >= 0
+            step = np.empty(len(syn.tok), dtype=np.int64)
+            step[miss] = np.minimum(syn.tok[miss], max(self.n_tok - 1, 0))
+            obs = ~miss
+            step[obs] = self.n_tok + np.minimum(np.searchsorted(self.vals, syn.x[obs]), len(self.vals) - 1)
+        else:
+            step = self.pos[syn.codes.astype(np.intp)]
+        step = step.astype(np.intp)
+        lo = np.concatenate([[0], self.cum[:-1]])[step]
+        u = (lo + rng.random(len(step)) * self.step_counts[step]) / n_all
+        return ndtri(np.clip(u, 0.5 / n_all, 1 - 0.5 / n_all))
 
     def attenuation(self, rng: np.random.Generator, m: int = 100_000) -> float:
         """corr(score, latent z) for this marginal: a column with few steps scores the latent normal
@@ -142,8 +162,11 @@ def category_order(enc: Encoded, score: np.ndarray) -> np.ndarray:
 
 
 def copula_steps(encs: dict[str, Encoded], order: list[str], n_out: int, rng: np.random.Generator,
-                 notes: list[dict], step0: int = 0, total: int | None = None
-                 ) -> Generator[Step, None, tuple[dict[str, Encoded], dict]]:
+                 notes: list[dict], step0: int = 0, total: int | None = None,
+                 given: dict[str, Encoded] | None = None) -> Generator[Step, None, tuple[dict[str, Encoded], dict]]:
+    """Fit and sample. Columns in `given` (which come first in `order`) keep their synthetic values:
+    their normal scores are fixed and the independent normals behind them solved from the Cholesky
+    factor (forward substitution), so the columns after them follow the conditional normal."""
     total = total or len(order)
     p = len(order)
     n = len(encs[order[0]].tok)
@@ -186,6 +209,15 @@ def copula_steps(encs: dict[str, Encoded], order: list[str], n_out: int, rng: np
     e: list[np.ndarray] = []  # one column of independent normals at a time (memory)
     syn: dict[str, Encoded] = {}
     for i, name in enumerate(order):
+        if given is not None and name in given:
+            z = margs[name].score(given[name], rng)
+            for k in range(i):
+                if L[i, k] != 0.0:
+                    z = z - L[i, k] * e[k]
+            e.append(z / L[i, i])
+            syn[name] = given[name]
+            yield Step("synthesise", step0 + i + 1, total, "progress.column", {"column": name})
+            continue
         e.append(std_normal(rng, n_out))
         z = np.zeros(n_out)
         for k in range(i + 1):

@@ -11,8 +11,9 @@ import * as generate from "./generate.js";
 import * as result from "./result.js";
 import * as help from "./help.js";
 import * as report from "./report.js";
+import * as offline from "./offline.js";
 
-const modules = [intake, settings, generate, result, report, help];
+const modules = [intake, settings, generate, result, report, help, offline];
 let engine;
 
 function showStatus() {
@@ -167,7 +168,7 @@ async function main() {
     onRestart,
   });
   await setLanguage(pickLanguage());
-  if (location.protocol === "file:") $("#file-protocol").hidden = false;
+  if (location.protocol === "file:" && !globalThis.LocalSynthPortable) $("#file-protocol").hidden = false;
   const ctx = { engine, state, refresh, goTo, notice, startOver, h };
   for (const m of modules) m.init(ctx);
   wire();

@@ -18,11 +18,15 @@ export class Engine {
   }
 
   start() {
-    this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    // The portable folder opened from disk (file://) makes its worker from a blob: URL (portable.js).
+    const portable = globalThis.LocalSynthPortable;
+    this.worker = portable ? portable.createWorker()
+                           : new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
     this.worker.onmessage = (e) => this.receive(e.data);
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.onLoadError({ kind: "runtime", code: "runtime.worker_failed", params: {}, message: String(e.message) });
+      const code = portable ? "runtime.portable_blocked" : "runtime.worker_failed";
+      this.onLoadError({ kind: "runtime", code, params: {}, message: String(e.message) });
     };
     this.loaded = this.request("load");
     this.loaded.catch((err) => this.onLoadError(err.info || err));

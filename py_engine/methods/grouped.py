@@ -1,0 +1,341 @@
+"""Synthesis that keeps the table's structure (py_engine/structure.py): a wrapper around any method
+with the shared interface
+
+    method(encs, names, n, settings, rng, notes, given) -> generator of Steps returning {name: Encoded}
+
+where `given` holds synthetic columns (the first names) that the method conditions on instead of
+synthesising them (CART: they are predictors from the start; Gaussian copula: their normal scores are
+fixed and the rest drawn from the conditional normal).
+
+Two-level synthesis for a group key G (the finest enabled key):
+1. the group table, one row per real group: G's attributes (with its parent keys and their
+   attributes), its size (`__size`) and the group means of the numeric member columns (`__mean:X`),
+   is synthesised (recursively, so a parent key is a group key of the group table and nesting is
+   exact) with about as many groups as rows scale: round(groups * n / rows);
+2. the synthetic group sizes are scaled to the rows wanted (largest remainders), every synthetic group
+   gets a label (the real labels in a random order, or new ones: group_key_labels "relabel");
+3. member rows are synthesised with their group's attributes, size and means given, so the share of
+   variance between groups (ICC) follows the real one; the summaries are then left out.
+Derived columns are computed from their synthesised sources (synthpop's passive method), and a
+dependency A -> B takes B from A through the real A -> B map, so both hold exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..schema import INTEGER, NUMERIC
+from ..structure import compute_derived, dependency_map
+from .common import Encoded, bincount, note
+
+SIZE = "__size"
+MEAN = "__mean:"
+
+
+def plan(doc: dict | None, names: list[str]) -> dict:
+    """What the structure asks of the columns `names`: the enabled groups, dependencies and derived
+    columns whose columns are all there, and the columns left to synthesise."""
+    doc = doc or {}
+    have = set(names)
+    groups = [g for g in doc.get("groups", []) if g.get("enabled", True) and g["key"] in have]
+    deps = [d for d in doc.get("dependencies", []) if d.get("enabled", True) and d["from"] in have
+            and d["to"] in have]
+    derived = [d for d in doc.get("derived", []) if d.get("enabled", True) and d["column"] in have
+               and all(s in have for s in d.get("sources", [])) and (d.get("group") in have or not d.get("group"))]
+    computed = [d["column"] for d in derived if d["kind"] != "group_mean"] + [d["to"] for d in deps]
+    # a group mean that is also a group attribute stays at group level (a summary the members follow)
+    # and is recomputed after; one that is not is computed like the others
+    attrs = {a for g in groups for a in g.get("attributes", [])}
+    for d in derived:
+        if d["kind"] == "group_mean" and d["column"] not in attrs:
+            computed.append(d["column"])
+    computed = [c for c in names if c in computed]
+    sources = {s for d in derived for s in d.get("sources", [])} | {d["from"] for d in deps}
+    derived = [d for d in derived if d["column"] not in sources or d["kind"] == "group_mean"]
+    free = [c for c in names if c not in computed]
+    return {"groups": groups, "dependencies": deps, "derived": derived, "free": free,
+            "labels": doc.get("group_key_labels", "keep")}
+
+
+def structured_steps(method: Callable, encs: dict[str, Encoded], names: list[str], n_out: int, settings,
+                     rng: np.random.Generator, notes: list[dict], doc: dict | None, n_final: int | None = None):
+    """Synthesise `names` keeping the structure `doc`; returns {name: Encoded} for every name.
+    n_out rows are drawn (with a margin for rows left out later, in random order); the number of
+    groups follows n_final, the rows finally kept."""
+    p = plan(doc, names)
+    groups = {g["key"]: dict(g) for g in p["groups"]}
+    for d in p["derived"]:  # a group mean attribute already summarises its source: no second summary
+        if d["kind"] == "group_mean" and d.get("group") in groups:
+            groups[d["group"]].setdefault("_summarised", []).extend(d["sources"])
+    syn = yield from _two_level(method, encs, p["free"], groups, n_out, settings, rng, notes, p["labels"],
+                                n_final=n_final)
+    apply_passive(p, encs, syn, notes)
+    return {c: syn[c] for c in names}
+
+
+def apply_passive(p: dict, encs: dict[str, Encoded], syn: dict[str, Encoded], notes: list[dict] | None) -> None:
+    """Dependencies and derived columns computed from the synthetic columns (in place)."""
+    for d in p["dependencies"]:
+        a, b = encs[d["from"]], encs[d["to"]]
+        mp = dependency_map(a, b)
+        table = np.array([mp.get(k, 0) for k in range(a.n_levels)], dtype=np.int32)
+        codes = table[syn[d["from"]].codes.astype(np.intp)]
+        L = len(b.labels)
+        syn[d["to"]] = Encoded(b.name, b.type, b.tokens, np.where(codes >= L, codes - L, -1).astype(np.int32),
+                               codes=codes, labels=b.labels)
+        if notes is not None:
+            notes.append(note("structure_dependency_kept", d["to"], source=d["from"]))
+    for d in p["derived"]:
+        syn[d["column"]] = compute_derived(d, syn, encs[d["column"]])
+        if notes is not None:
+            notes.append(note("structure_derived", d["column"], formula=d.get("formula", d["kind"])))
+
+
+def _closure(groups: dict, g: str, names: list[str]) -> list[str]:
+    """G's attributes with its parent keys and their attributes, in table order."""
+    out: list[str] = []
+    cur = g
+    seen = []
+    while cur is not None and cur in groups and cur not in seen:
+        seen.append(cur)
+        out.extend(groups[cur].get("attributes", []))
+        par = groups[cur].get("parent")
+        if par is not None:
+            out.append(par)
+        cur = par
+    return [c for c in names if c in out and c != g]
+
+
+def _two_level(method, encs, names, groups, n_out, settings, rng, notes, labels_mode, given=None, n_final=None):
+    here = {k: g for k, g in groups.items() if k in names}
+    if not here:
+        return (yield from method(encs, names, n_out, settings, rng, notes, given))
+    parents = {g.get("parent") for g in here.values()}
+    finest = [k for k in names if k in here and k not in parents] or [k for k in names if k in here]
+    G = max(finest, key=lambda k: (here[k]["n_groups"], -names.index(k)))
+    rest = {k: g for k, g in here.items() if k != G}
+    attrs = _closure(here, G, names)
+    members = [c for c in names if c != G and c not in attrs]
+    key = encs[G]
+    gcodes = key.codes.astype(np.intp)
+    n_real = len(gcodes)
+    levels, first_idx, inv, counts = np.unique(gcodes, return_index=True, return_inverse=True, return_counts=True)
+    inv = inv.astype(np.intp).reshape(-1)
+    n_groups = len(levels)
+    # ---- the real group table
+    genc: dict[str, Encoded] = {c: encs[c].take(first_idx) for c in attrs}
+    genc[SIZE] = Encoded(SIZE, INTEGER, [], np.full(n_groups, -1, dtype=np.int32), x=counts.astype(float), decimals=0)
+    done = here[G].get("_summarised", [])
+    mean_cols = [c for c in members if encs[c].is_number and encs[c].type in (NUMERIC, INTEGER) and c not in done]
+    for c in mean_cols:
+        x = encs[c].x
+        ok = ~np.isnan(x)
+        k = bincount(inv[ok], minlength=n_groups)
+        s = np.bincount(inv[ok], weights=x[ok], minlength=n_groups)
+        m = np.where(k > 0, s / np.maximum(k, 1), np.nan)
+        m = np.round(m, 8)
+        tok = np.where(np.isnan(m), 0, -1).astype(np.int32)
+        genc[MEAN + c] = Encoded(MEAN + c, NUMERIC, [""] if (tok >= 0).any() else [], tok, x=m, decimals=None)
+    gnames = attrs + [SIZE] + [MEAN + c for c in mean_cols]
+    from ..synthesis import SynthSettings, auto_minbucket
+
+    gs = SynthSettings.from_dict(settings.to_dict())
+    gs.minbucket = auto_minbucket(n_groups)
+    gs.visit_sequence = None
+    n_gs = max(1, int(round(n_groups * (n_final or n_out) / n_real)))
+    small = [key.level_names[int(levels[i])] for i in np.flatnonzero(counts < int(settings.minbucket))]
+    notes.append(note("structure_groups", G, groups=n_groups, synthetic=n_gs, attributes=", ".join(attrs) or "-"))
+    if small:
+        notes.append(note("structure_small_groups", G, count=len(small), minbucket=int(settings.minbucket),
+                          groups=", ".join(small[:10]) + (", ..." if len(small) > 10 else "")))
+    gsyn = yield from _two_level(method, genc, gnames, rest, n_gs, gs, rng, notes, labels_mode)
+    # ---- sizes and labels of the synthetic groups
+    size = np.maximum(np.nan_to_num(gsyn[SIZE].x, nan=1.0), 1.0)
+    sizes = allocate(size, n_out)
+    # rows in random order: rows left out later (replicated rows) are then a random choice
+    row_group = rng.permutation(np.repeat(np.arange(n_gs), sizes)).astype(np.intp)
+    for c in mean_cols:
+        gsyn[MEAN + c] = _shrink(gsyn[MEAN + c], encs[c].x, inv, n_groups, sizes)
+    parent = here[G].get("parent")
+    par = (genc[parent].codes, gsyn[parent].codes) if parent in genc and not genc[parent].is_number else None
+    score_col = (MEAN + mean_cols[0]) if mean_cols else SIZE
+    score = (genc[score_col].x, gsyn[score_col].x)
+    syn_key = _labels(key, levels, n_gs, labels_mode, rng, notes, par, score, _same_codes(genc, gsyn, attrs))
+    # ---- members, given their group's columns
+    menc = {c: encs[c] for c in attrs + members}
+    menc[SIZE] = genc[SIZE].take(inv)
+    for c in mean_cols:
+        menc[MEAN + c] = genc[MEAN + c].take(inv)
+    given_names = gnames
+    given_syn = {c: gsyn[c].take(row_group) for c in given_names}
+    if given:
+        for c, e in given.items():
+            given_syn.setdefault(c, e)
+    out = yield from method(menc, given_names + members, n_out, settings, rng, notes, given_syn)
+    res = {G: syn_key.take(row_group)}
+    for c in attrs + members:
+        res[c] = out[c]
+    return res
+
+
+def _shrink(mean: Encoded, x: np.ndarray, inv: np.ndarray, n_groups: int, sizes: np.ndarray) -> Encoded:
+    """The synthetic group means given to the members, set to the real group means' mean and standard
+    deviation, then pulled towards the overall mean by
+    sqrt(tau^2 / (tau^2 + sigma^2 / n_j)).
+
+    Why: a real group mean is the true group effect plus sampling noise, var = tau^2 + sigma^2/n_j;
+    members drawn around a given mean add their own sampling noise again, so the synthetic group
+    means would vary by tau^2 + 2 sigma^2/n_j and the intraclass correlation come out too high.
+    With the factor, the given means vary by tau^2 and the members' means by tau^2 + sigma^2/n_j, as
+    the real ones. tau^2 and sigma^2 from the one-way ANOVA (method of moments; Searle, Casella &
+    McCulloch 1992, ch. 3): sigma^2 = MSW, tau^2 = max(0, (MSB - MSW) / n0),
+    n0 = (N - sum n_j^2 / N) / (J - 1)."""
+    ok = ~np.isnan(x)
+    g = inv[ok]
+    xv = x[ok]
+    N = len(xv)
+    k = bincount(g, minlength=n_groups).astype(float)
+    J = int((k > 0).sum())
+    if J < 2 or N <= J:
+        return mean
+    s = np.bincount(g, weights=xv, minlength=n_groups)
+    m = np.where(k > 0, s / np.maximum(k, 1), 0.0)
+    grand = float(xv.sum() / N)
+    ssb = float(np.sum(k * (m - grand) ** 2))
+    ssw = float(np.sum((xv - m[g]) ** 2))
+    msb, msw = ssb / (J - 1), ssw / (N - J)
+    n0 = (N - float(np.sum(k * k)) / N) / (J - 1)
+    tau2 = max(0.0, (msb - msw) / n0)
+    nj = np.maximum(np.asarray(sizes, dtype=float), 1.0)
+    lam = np.sqrt(tau2 / (tau2 + msw / nj)) if tau2 + msw > 0 else np.ones(len(nj))
+    lam = np.round(lam, 10)
+    # first back to the real group means' centre and spread (the group-level synthesis, with its
+    # smoothing, can widen them), then the factor
+    real_m = m[k > 0]
+    sx = mean.x[~np.isnan(mean.x)]
+    mx = mean.x
+    if len(sx) >= 2 and float(np.std(sx)) > 0:
+        mx = float(np.mean(real_m)) + (mean.x - float(np.mean(sx))) * (float(np.std(real_m)) / float(np.std(sx)))
+    out = mean.take(np.arange(len(mean.tok)))
+    out.x = grand + lam * (mx - grand)
+    return out
+
+
+def _same_codes(real: dict, syn: dict, attrs: list[str]):
+    """One code per group row for its attribute values (real and synthetic rows coded alike)."""
+    if not attrs:
+        return None
+    import pandas as pd
+
+    def frame(d):
+        cols = {}
+        for c in attrs:
+            e = d[c]
+            cols[c] = (np.round(e.x, 9) if e.is_number else e.codes.astype(np.float64))
+            cols[c + "\x00"] = e.tok.astype(np.float64)
+        return pd.DataFrame(cols)
+
+    a, b = frame(real), frame(syn)
+    both = pd.concat([a, b], ignore_index=True).fillna(-1e300)
+    codes = both.groupby(list(both.columns), sort=True, dropna=False).ngroup().to_numpy().astype(np.int64)
+    return codes[: len(a)], codes[len(a):]
+
+
+def allocate(weights: np.ndarray, total: int) -> np.ndarray:
+    """Whole sizes proportional to `weights` summing to `total` (largest remainders, ties by position)."""
+    w = np.asarray(weights, dtype=float)
+    if total <= 0 or len(w) == 0:
+        return np.zeros(len(w), dtype=np.intp)
+    share = np.round(w / w.sum() * total, 8)
+    base = np.floor(share).astype(np.intp)
+    left = int(total - base.sum())
+    if left > 0:
+        frac = share - base
+        order = np.lexsort((np.arange(len(w)), -frac))
+        base[order[:left]] += 1
+    return base
+
+
+def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par=None, score=None,
+            same=None) -> Encoded:
+    """The key column of n synthetic groups (one code each).
+
+    "keep": real labels, each used once, so a label keeps its meaning as far as the synthesis does:
+    a synthetic group gets the label of a real group with the same attribute values where there is
+    one (`same`: a code of the attribute values, real and synthetic), else of one in the same parent
+    (a school of its real authority), matched by rank of a summary (the group mean of the first numeric member column, else
+    the size): the k synthetic groups of a parent, sorted, take the real labels at quantiles
+    (i + 0.5) m / k of the m real ones sorted the same way. Groups left over take unused real labels
+    at random, then new labels. "relabel": new labels throughout."""
+    real = [key.level_names[int(i)] for i in levels]
+    if mode == "relabel":
+        labels = _new_labels(real, n, [])
+        notes.append(note("structure_relabelled", key.name, groups=n))
+        return Encoded(key.name, key.type, [], np.full(n, -1, dtype=np.int32), codes=np.arange(n, dtype=np.int32),
+                       labels=labels)
+    m = len(levels)
+    pick = np.full(n, -1, dtype=np.int64)  # index into levels
+    used = np.zeros(m, dtype=bool)
+    real_score = np.nan_to_num(np.asarray(score[0], dtype=float)) if score is not None else np.zeros(m)
+    syn_score = np.nan_to_num(np.asarray(score[1], dtype=float)) if score is not None else np.zeros(n)
+    real_par = np.asarray(par[0], dtype=np.int64) if par is not None else np.zeros(m, dtype=np.int64)
+    syn_par = np.asarray(par[1], dtype=np.int64) if par is not None else np.zeros(n, dtype=np.int64)
+    passes = []
+    if same is not None:  # first: real groups with the same parent and the same attribute values
+        passes.append((same[0] * (int(real_par.max(initial=0)) + 1) + real_par,
+                       same[1] * (int(real_par.max(initial=0)) + 1) + syn_par))
+    passes.append((real_par, syn_par))
+    for rp, sp in passes:
+        for pc in np.unique(sp[pick < 0]):
+            si = np.flatnonzero((sp == pc) & (pick < 0))
+            ri = np.flatnonzero((rp == pc) & ~used)
+            if len(ri) == 0 or len(si) == 0:
+                continue
+            si = si[np.lexsort((si, syn_score[si]))]
+            ri = ri[np.lexsort((ri, real_score[ri]))]
+            if len(si) > len(ri):  # more synthetic than real groups here: spread the real labels over them
+                pos = np.floor((np.arange(len(ri)) + 0.5) * len(si) / len(ri)).astype(np.intp)
+                pick[si[pos]] = ri
+                used[ri] = True
+            else:
+                take = np.floor((np.arange(len(si)) + 0.5) * len(ri) / len(si)).astype(np.intp)
+                pick[si] = ri[take]
+                used[ri[take]] = True
+    free_real = np.flatnonzero(~used)
+    free_real = free_real[rng.permutation(len(free_real))]
+    left = np.flatnonzero(pick < 0)
+    j = min(len(left), len(free_real))
+    pick[left[:j]] = free_real[:j]
+    codes = np.where(pick >= 0, levels[np.maximum(pick, 0).astype(np.intp)], -1).astype(np.int64)
+    n_new = int((pick < 0).sum())
+    labels = list(key.labels)
+    if n_new:
+        extra = _new_labels(real, n_new, key.level_names)
+        # new labels are put before the missing tokens: shift token codes
+        codes = np.where(codes >= len(labels), codes + n_new, codes)
+        codes[codes < 0] = np.arange(len(labels), len(labels) + n_new)
+        labels = labels + extra
+    codes = codes.astype(np.int32)
+    L = len(labels)
+    tok = np.where(codes >= L, codes - L, -1).astype(np.int32)
+    return Encoded(key.name, key.type, key.tokens, tok, codes=codes, labels=labels)
+
+
+def _new_labels(real: list[str], n: int, avoid: list[str]) -> list[str]:
+    """n labels shaped like the real ones: numbers where the real ones are numbers, else G0001..."""
+    taken = set(avoid)
+    digits = all(r.isdigit() for r in real if r)
+    out = []
+    i = 1
+    width = max(4, len(str(n)))
+    while len(out) < n:
+        lab = str(i) if digits else f"G{i:0{width}d}"
+        if lab not in taken:
+            out.append(lab)
+        i += 1
+    if digits and avoid:  # numbers beyond the real ones, so no new label equals a real one
+        top = max(int(r) for r in real if r) if any(real) else 0
+        out = [str(top + k + 1) for k in range(n)]
+    return out
