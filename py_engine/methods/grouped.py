@@ -271,7 +271,7 @@ def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par
     at random, then new labels. "relabel": new labels throughout."""
     real = [key.level_names[int(i)] for i in levels]
     if mode == "relabel":
-        labels = _new_labels(real, n, [])
+        labels = _new_labels(real, n, real)  # none equal to a real label
         notes.append(note("structure_relabelled", key.name, groups=n))
         return Encoded(key.name, key.type, [], np.full(n, -1, dtype=np.int32), codes=np.arange(n, dtype=np.int32),
                        labels=labels)
