@@ -313,16 +313,17 @@ def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par
     real_par = np.asarray(par[0], dtype=np.int64) if par is not None else np.zeros(m, dtype=np.int64)
     syn_par = np.asarray(par[1], dtype=np.int64) if par is not None else np.zeros(n, dtype=np.int64)
     # nearest real group (greedy, synthetic groups in random order): a different parent costs 1000,
-    # each differing categorical attribute 1, numbers and log size by their real standard deviations
+    # each differing attribute 2 plus its distance in real standard deviations (at most 1), and the
+    # distance of log sizes in standard deviations (at most 1): equal attributes first
     D = np.zeros((n, m), dtype=np.float32)
     if par is not None:
         D += 1000.0 * (syn_par[:, None] != real_par[None, :])
     for r, s_ in feats:
-        D += np.asarray(np.abs(s_[:, None] - r[None, :]) if r.dtype.kind == "f" else (s_[:, None] != r[None, :]),
-                        dtype=np.float32)
+        diff = s_[:, None] - r[None, :] if r.dtype.kind == "f" else (s_[:, None] != r[None, :]).astype(float)
+        D += np.asarray(2.0 * (diff != 0) + np.minimum(np.abs(diff), 1.0), dtype=np.float32)
     ls, lr = np.log(np.maximum(syn_score, 1.0)), np.log(np.maximum(real_score, 1.0))
     sd = float(np.std(lr)) or 1.0
-    D += (np.abs(ls[:, None] - lr[None, :]) / sd).astype(np.float32)
+    D += np.minimum(np.abs(ls[:, None] - lr[None, :]) / sd, 1.0).astype(np.float32)
     D = np.round(D, 4)
     for i in rng.permutation(n):
         if used.all():
