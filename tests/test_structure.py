@@ -247,7 +247,7 @@ def test_known_table_nesting_dependencies_and_derived_exact(known):
         want = np.where(s["age"] < 13, "young", np.where(s["age"] < 16, "mid", "old"))
         assert (s["agegroup"].to_numpy() == want).all()
         mean = s.groupby("school")["ses"].transform("mean")
-        assert np.allclose(s["school_ses"], np.round(mean, 3))
+        assert np.allclose(s["school_ses"], mean, atol=0.0005 + 1e-9)
         # same seed, same bytes
         again = syn(ds, {"method": method, "seed": 7})
         assert to_csv_bytes(again.synthetic) == to_csv_bytes(r.synthetic)
