@@ -79,6 +79,25 @@ def settings_from_args(args) -> dict:
         s["proper"] = True
     if args.max_predictor_levels is not None:
         s["max_predictor_levels"] = args.max_predictor_levels
+    if getattr(args, "method", None) == "dp":
+        for key in ("remove_replicated", "smoothing"):
+            s.pop(key, None)
+        if args.smoothing == "density":
+            raise EngineError("dp.refused_stage", kind="settings", stage="smoothing")
+        if args.proper:
+            raise EngineError("dp.refused_stage", kind="settings", stage="proper")
+        s.pop("smoothing", None)
+        s.pop("proper", None)
+        if args.epsilon is not None:
+            s["epsilon"] = args.epsilon
+        if args.delta is not None:
+            s["delta"] = args.delta
+        if args.domain:
+            try:
+                s["domain"] = json.loads(_read(args.domain).decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise EngineError("dp.domain_format", kind="settings") from None
+        s["domain_from_data"] = bool(args.domain_from_data)
     if getattr(args, "m", None) is not None:
         s["m"] = args.m
     return s
@@ -227,6 +246,18 @@ def cmd_synth(args, out=sys.stdout) -> int:
     ds = from_raw(raw, schema)
     del raw, data
     structure_from_args(args, ds, settings)
+    if getattr(args, "write_domain", None):
+        from .dp.domain import dp_columns, suggest_domain
+
+        doc = suggest_domain(ds, dp_columns(ds.schema, ds.columns)[0])
+        Path(args.write_domain).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"domain suggested FROM THE DATA written to {args.write_domain}: check and edit it before use "
+              "(levels present and minimum/maximum are not private)", file=out)
+        if settings.get("method") == "dp" and not settings.get("domain") and not settings.get("domain_from_data"):
+            return 0
+    if settings.get("domain_from_data"):
+        print("WARNING: --domain-from-data reads levels and bounds from the real data; the domain is NOT covered "
+              "by the differential privacy guarantee (for benchmarks and trials only)", file=out)
     settings["seed"] = resolve_seed(settings.get("seed"))
     t1 = time.perf_counter()
     result = syn(ds, settings)
@@ -281,6 +312,10 @@ def _report(result, out, t_syn: float, t_all: float, args) -> None:
     s = result.settings
     what = f"method {result.method}, seed {result.seed}, {result.n_real} real rows -> {result.synthetic.n_rows} synthetic rows"
     print(what, file=out)
+    if result.method == "dp" and result.model:
+        pv = result.model["privacy"]
+        print(f"privacy: epsilon {pv['epsilon']}, delta {pv['delta']}, rho {pv['rho']:.6g} "
+              f"(spent {pv['rho_spent']:.6g}); domain covered by the guarantee: {pv['domain_covered']}", file=out)
     if result.method == "cart":
         print(f"settings: minbucket {s.minbucket}, cp {s.cp}, smoothing {s.smoothing}, proper {s.proper}, "
               f"missing {s.missing}", file=out)
@@ -296,14 +331,25 @@ def _report(result, out, t_syn: float, t_all: float, args) -> None:
     print(f"time: synthesis {t_syn:.2f} s, total {t_all:.2f} s", file=out)
 
 
+def _dp_options(p) -> None:
+    p.add_argument("--epsilon", type=float, help="dp: the privacy budget epsilon (default 1)")
+    p.add_argument("--delta", type=float, help="dp: delta (default 1e-9)")
+    p.add_argument("--domain", metavar="DOMAIN.json", help="dp: the public domain (levels, bounds, grid)")
+    p.add_argument("--write-domain", metavar="DOMAIN.json",
+                   help="write the domain suggested from the data, to check and edit (not private as it is)")
+    p.add_argument("--domain-from-data", action="store_true",
+                   help="dp: use the domain suggested from the data; NOT covered by the privacy guarantee")
+
+
 def add_synth_parser(sub) -> None:
     p = sub.add_parser("synth", help="synthesise a CSV file",
                        description="Synthesise a CSV file with sequential CART (default), a Gaussian copula "
                                    "or independent marginals.")
     p.add_argument("input", nargs="?", help="the real CSV file (not needed with --model-in)")
     p.add_argument("-o", "--output", required=True, help="the synthetic CSV file to write")
-    p.add_argument("--method", choices=["cart", "gc", "marginal"], default="cart")
+    p.add_argument("--method", choices=["cart", "gc", "marginal", "dp"], default="cart")
     p.add_argument("--rows", type=int, help="synthetic rows (default: as many as the real rows)")
+    _dp_options(p)
     p.add_argument("--seed", type=int, help="random seed (default: a random one, printed)")
     p.add_argument("--m", type=int, help="number of synthetic data sets (synthpop's m; default 1): "
                                          "OUT_1.csv ... OUT_m.csv, seeds seed, seed + 1, ...")
@@ -468,9 +514,10 @@ def add_report_parser(sub) -> None:
                                    "with the evaluation and the PDF report into a folder.")
     p.add_argument("input", help="the real CSV file")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write the three files to")
-    p.add_argument("--method", choices=["cart", "gc", "marginal"], default="cart")
+    p.add_argument("--method", choices=["cart", "gc", "marginal", "dp"], default="cart")
     p.add_argument("--seed", type=int, help="random seed (default: a random one, printed)")
     p.add_argument("--rows", type=int, help="synthetic rows (default: as many as the rows fitted on)")
+    _dp_options(p)
     p.add_argument("--m", type=int, help="number of synthetic data sets (default 1); with more, the analysis "
                                          "section combines a fit over all of them (synthpop's compare.fit)")
     p.add_argument("--holdout", type=_fraction, help="share of rows kept out of fitting for the disclosure measures "

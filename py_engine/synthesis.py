@@ -21,7 +21,7 @@ from .dataset import Dataset
 from .errors import EngineError
 from .progress import Step, Work, drive
 
-METHODS = ("cart", "gc", "marginal")
+METHODS = ("cart", "gc", "marginal", "dp")
 MISSING_MODES = ("synthesise", "drop", "impute")
 SMOOTHING = ("none", "density")
 MAX_M = 100  # synthetic data sets per run
@@ -50,6 +50,11 @@ class SynthSettings:
     # data, beyond the share a new sample from the population would (estimated leave-one-out); after
     # synthpop's sdc(rm.replicated.uniques = TRUE). Other synthetic rows take their place.
     remove_replicated: bool = True
+    # dp (differential privacy, py_engine/dp): the budget, and the public domain document
+    epsilon: float = 1.0
+    delta: float = 1e-9
+    domain: dict | None = None
+    domain_from_data: bool = False  # dp: take the domain from the data (NOT covered by the guarantee)
     # cart, gc: the table's structure (py_engine/structure.py): None finds it (groups, dependencies,
     # derived columns, all kept); False or {"off": True}: none; a document (edited): as given
     structure: dict | bool | None = None
@@ -58,6 +63,10 @@ class SynthSettings:
     m: int = 1
 
     def __post_init__(self):
+        if self.method == "dp":
+            # stages that read real rows after fitting never run for dp; recorded as off
+            self.remove_replicated = False
+            self.smoothing = "none"
         self.validate()
 
     def validate(self) -> None:
@@ -97,6 +106,14 @@ class SynthSettings:
         unknown = sorted(set(d) - known)
         if unknown:
             raise EngineError("settings.unknown_setting", kind="settings", name=unknown[0])
+        if d.get("method") == "dp":
+            # refused rather than silently switched off: they read real rows after fitting
+            for key, bad in (("remove_replicated", True), ("smoothing", "density"), ("missing", "impute"),
+                             ("proper", True)):
+                if d.get(key) == bad:
+                    raise EngineError("dp.refused_stage", kind="settings", stage=key)
+            if d.get("m", 1) != 1:  # each copy would be a new fit spending the whole budget again
+                raise EngineError("dp.one_copy", kind="settings")
         return cls(**d)
 
 
@@ -197,6 +214,8 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     rng = np.random.default_rng(s.seed)
     t0 = time.perf_counter()
     notes: list[dict] = []
+    if s.method == "dp":
+        return (yield from _dp_steps(data, s, notes, t0))
     synth_cols, ids = common.check_columns(data)
     if s.missing == "drop":
         data, k = common.drop_incomplete(data, synth_cols)
@@ -335,6 +354,27 @@ def _m_copies(data: Dataset, s: SynthSettings) -> Work[SynthResult]:
     first.settings = SynthSettings.from_dict({**first.settings.to_dict(), "m": s.m, "seed": s.seed})
     first.copies, first.seeds = copies, seeds
     return first
+
+
+def _dp_steps(data: Dataset, s: SynthSettings, notes: list[dict], t0: float) -> Work[SynthResult]:
+    """method "dp": fit on the public domain (dp/method.py), then sample from the model only."""
+    from .dp.method import fit_model, sample_model
+    from .methods import common
+
+    common.check_columns(data)
+    if s.missing == "drop":
+        data, k = common.drop_incomplete(data, list(data.columns))
+        if k:
+            notes.append(common.note("missing_rows_dropped", None, rows=k))
+    yield Step("synthesise", 0, 2, "progress.column", {"column": "dp"})
+    model, mnotes = fit_model(data, s)
+    notes.extend(mnotes)
+    yield Step("synthesise", 1, 2, "progress.column", {"column": "dp"})
+    n_out = int(s.n_rows or model["n_hat"])
+    cols = sample_model(model, n_out, s.seed, data.schema, list(data.columns))
+    synthetic = common.assemble(data, cols, n_out)
+    return SynthResult(synthetic=synthetic, settings=s, method="dp", seed=s.seed, n_real=data.n_rows,
+                       seconds={"fit_sample": time.perf_counter() - t0}, notes=_dedupe(notes), model=model)
 
 
 def _remove_replicated(real: dict, syn: dict, names: list[str], n_out: int, s: SynthSettings,

@@ -1,0 +1,136 @@
+"""The engine's method "dp": MST on a public domain, accounted in rho-zCDP.
+
+fit_model(data, settings) -> (model document, notes): the only function that reads the real rows,
+and only through measure.Sensitive (closed before estimation). sample_model(model, n, seed) is
+post-processing. Refused for this method (they read real rows after fitting): replicated-row
+removal, density smoothing, imputation, identifier shapes (identifiers become row numbers).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EngineError
+from ..schema import DATE, DATETIME
+from . import estimation, mst
+from .accounting import Odometer, budget_rho, cdp_eps
+from .domain import (
+    OTHER_LABEL,
+    ColumnDomain,
+    check_domain,
+    domain_document,
+    dp_columns,
+    parse_column,
+    suggest_domain,
+)
+from .measure import Sensitive
+from .sampling import sample_cells, uniform_in_bins
+
+FORMAT = "localsynth.dp-mst"
+ITERS = 1000
+
+
+def _r(a):
+    return [float(f"{v:.6g}") for v in np.asarray(a, dtype=float).ravel()]
+
+
+def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
+    from ..methods.common import note
+
+    notes = []
+    cols, _ids = dp_columns(data.schema, data.columns)
+    if not cols:
+        raise EngineError("dp.no_columns", kind="settings")
+    rho = Fraction(budget_rho(s.epsilon, s.delta))
+    if s.domain_from_data:
+        domain = suggest_domain(data, cols)
+        notes.append(note("dp_domain_from_data", None))
+    else:
+        domain = s.domain
+    doms = check_domain(domain, data.schema, cols)
+    odo = Odometer(rho)
+    sens = Sensitive.from_dataset(data, doms, odo, rng)
+    d = len(cols)
+    b = mst.split_budget(rho, d)
+    s1 = b["sigma1_sq"]
+    y1 = mst.measure_one_way(sens, doms, s1)
+    sd1 = float(s1) ** 0.5
+    maps, y1c, k1 = {}, {}, {}
+    for c in cols:
+        maps[c], y1c[c], k1[c] = mst.compress(y1[c].astype(float), doms[c], sd1)
+    n_hat = mst.estimate_total(y1c, k1)
+    tree, y2 = [], {}
+    if d > 1:
+        tree = mst.select_tree(sens, cols, maps, y1c, n_hat, b["eps_em"])
+        y2 = mst.measure_two_way(sens, tree, maps, b["sigma2_sq"])
+    sens.close()
+    # --- everything below is post-processing of the noisy answers
+    sizes = {c: len(y1c[c]) for c in cols}
+    tm = estimation.TreeModel(sizes, tree)
+    v1 = {c: k1[c] * float(s1) for c in cols}
+    v2 = {e: np.outer(k1[e[0]], k1[e[1]]) * float(b["sigma2_sq"]) for e in tree}
+    mn, me, _ = estimation.fit(tm, y1c, v1, {e: y2[e].astype(float) for e in tree}, v2, n_hat, iters)
+    edges = {}
+    for a, bb in tree:
+        p, c = (a, bb) if tm.parent.get(bb) == a else (bb, a)
+        m = me[(a, bb)] if (p, c) == (a, bb) else me[(a, bb)].T
+        edges[f"{p}|{c}"] = [_r(row) for row in m]
+    spent = float(odo.spent)
+    model = {"format": FORMAT, "version": 1, "columns": cols, "n_hat": round(n_hat),
+             "order": tm.order, "parent": tm.parent, "tree": [list(e) for e in tree],
+             "node": {c: _r(mn[c]) for c in cols}, "edges": edges,
+             "cmap": {c: [int(v) for v in maps[c]] for c in cols},
+             "fine": {c: _r(np.maximum(y1[c], 0)) for c in cols},
+             "domain": domain_document(doms, from_data=bool(s.domain_from_data)),
+             "privacy": {"epsilon": float(s.epsilon), "delta": float(s.delta), "rho": float(rho),
+                         "rho_spent": spent, "epsilon_spent": cdp_eps(spent, float(s.delta)),
+                         "split": odo.summary()["split"], "sigma_1way": sd1,
+                         "sigma_2way": float(b["sigma2_sq"]) ** 0.5 if d > 1 else None,
+                         "epsilon_selection": float(b["eps_em"]), "neighbours": "add/remove one row",
+                         "domain_covered": not s.domain_from_data}}
+    notes.append(note("dp_budget", None, epsilon=float(s.epsilon), delta=float(s.delta), rho=f"{float(rho):.4g}"))
+    return model, notes
+
+
+def decode_column(dom: ColumnDomain, typ: str, cells: np.ndarray, rng: np.random.Generator):
+    """Fine cells -> (values, missing tokens) as a Dataset holds them."""
+    n = len(cells)
+    miss = cells >= dom.n_values
+    tok = np.where(miss, cells - dom.n_values, -1)
+    mtok = pd.Categorical.from_codes(tok.astype(np.int64), categories=list(dom.missing))
+    if dom.kind == "categorical":
+        labels = list(dom.levels) + ([OTHER_LABEL] if OTHER_LABEL not in dom.levels else [])
+        codes = np.where(miss, -1, np.where(cells == len(dom.levels), labels.index(OTHER_LABEL), cells))
+        return pd.Categorical.from_codes(codes.astype(np.int64), categories=labels), mtok
+    x = np.full(n, np.nan)
+    b = ~miss & (cells < dom.bins)
+    x[b] = uniform_in_bins(cells[b], dom.edges(), rng)
+    for k, sp in enumerate(dom.special):
+        x[cells == dom.bins + k] = sp
+    if dom.decimals is not None:
+        x = np.round(x, dom.decimals)
+    x = np.clip(x, dom.lower, dom.upper)
+    if dom.decimals == 0:
+        x = np.round(x)
+    if typ in (DATE, DATETIME):
+        from ..dataset import from_float
+
+        return from_float(x, typ).to_numpy(), mtok
+    return x, mtok
+
+
+def sample_model(model: dict, n: int, seed: int, schema, columns: list[str]) -> dict:
+    """Synthetic (values, missing) per column from the model document and the seed only."""
+    rng = np.random.default_rng(seed)
+    cells = sample_cells(model, n, rng)
+    doms = {d["name"]: d for d in model["domain"]["columns"]}
+    out = {}
+    for c in columns:
+        if c in cells:
+            out[c] = decode_column(parse_column(doms[c], schema[c].type), schema[c].type, cells[c], rng)
+        else:  # identifier: row numbers, nothing read from the real ids
+            out[c] = (np.array([str(i + 1) for i in range(n)], dtype=object), pd.Categorical([None] * n))
+    return out

@@ -1,0 +1,121 @@
+"""MST (McKenna, Miklau & Sheldon 2021, arXiv 2108.04978), the data-touching part.
+
+Budget rho split in thirds (exact rationals): rho1 over the d 1-way measurements (sigma1^2 = d/(2 rho1)),
+rho2 over the d-1 selection steps (eps_em = sqrt(8 rho2/(d-1)), eps_em^2/8 each), rho3 over the d-1
+2-way measurements (sigma2^2 = (d-1)/(2 rho3)). sigma^2 is rounded up and eps_em down, so the
+odometer total never exceeds rho.
+Compression (post-processing of the 1-way answers): categorical cells with noisy count < 3 sigma1
+merge into one cell; ordered numeric bins merge with their neighbours until each merged bin's noisy
+sum >= 3 sigma1 sqrt(k).
+Selection: Kruskal; each step picks among pairs joining two components with the exponential
+mechanism on q_ab = ||M_ab(D) - mu_a mu_b^T / n||_1 (sensitivity 1), mu from the noisy 1-way answers.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from .domain import ColumnDomain
+from .measure import Sensitive
+from .mechanisms import round_up_sigma2
+
+MAX_PAIR_CELLS = 10**6
+
+
+def split_budget(rho: Fraction, d: int) -> dict:
+    rho = Fraction(rho)
+    r1 = rho / 3
+    r2 = rho / 3 if d > 1 else Fraction(0)
+    r3 = rho - r1 - r2
+    s1 = round_up_sigma2(Fraction(d) / (2 * r1))
+    out = {"sigma1_sq": s1, "eps_em": Fraction(0), "sigma2_sq": None}
+    if d > 1:
+        e = math.sqrt(float(8 * r2 / (d - 1)))
+        while (d - 1) * Fraction(e) ** 2 / 8 > r2:
+            e = math.nextafter(e, 0.0)
+        out["eps_em"] = Fraction(e)
+        out["sigma2_sq"] = round_up_sigma2(Fraction(d - 1) / (2 * r3))
+    return out
+
+
+def compress(y: np.ndarray, dom: ColumnDomain, sigma1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(map fine -> compressed cell, compressed noisy counts, cells merged in each)."""
+    K = len(y)
+    cmap = np.full(K, -1, dtype=np.intp)
+    nxt = 0
+    ordered = dom.ordered_cells
+    if ordered:
+        start, acc = 0, 0.0
+        groups = []
+        for i in range(ordered):
+            acc += y[i]
+            k = i - start + 1
+            if acc >= 3 * sigma1 * math.sqrt(k):
+                groups.append((start, i + 1))
+                start, acc = i + 1, 0.0
+        if start < ordered:
+            if groups:
+                groups[-1] = (groups[-1][0], ordered)
+            else:
+                groups.append((0, ordered))
+        for a, b in groups:
+            cmap[a:b] = nxt
+            nxt += 1
+    rare = [i for i in range(ordered, K) if y[i] < 3 * sigma1]
+    for i in range(ordered, K):
+        if i not in rare or len(rare) == 1:
+            cmap[i] = nxt
+            nxt += 1
+    if len(rare) > 1:
+        cmap[rare] = nxt
+        nxt += 1
+    yc = np.bincount(cmap, weights=y.astype(float), minlength=nxt)
+    k = np.bincount(cmap, minlength=nxt).astype(float)
+    return cmap, yc, k
+
+
+def measure_one_way(sens: Sensitive, domains: dict[str, ColumnDomain], s1: Fraction) -> dict[str, np.ndarray]:
+    return {c: sens.measure((c,), s1, {}, f"1-way:{c}") for c in domains}
+
+
+def estimate_total(y1c: dict[str, np.ndarray], k1: dict[str, np.ndarray]) -> float:
+    """Inverse-variance mean of the columns' noisy totals (variance K_j sigma1^2)."""
+    tot = np.array([v.sum() for v in y1c.values()], dtype=float)
+    w = np.array([1.0 / k.sum() for k in k1.values()])
+    return max(float((tot * w).sum() / w.sum()), 1.0)
+
+
+def select_tree(sens: Sensitive, cols: list[str], maps: dict, y1c: dict, n_hat: float, eps_em: Fraction
+                ) -> list[tuple[str, str]]:
+    mu = {c: np.maximum(y1c[c], 0) / max(np.maximum(y1c[c], 0).sum(), 1e-12) * n_hat for c in cols}
+    pairs = [(a, b) for i, a in enumerate(cols) for b in cols[i + 1:]
+             if len(y1c[a]) * len(y1c[b]) <= MAX_PAIR_CELLS]
+
+    def score(p, counts):
+        a, b = p
+        return float(np.abs(counts - np.outer(mu[a], mu[b]) / n_hat).sum())
+
+    comp = {c: c for c in cols}
+
+    def find(c):
+        while comp[c] != c:
+            c = comp[c]
+        return c
+
+    tree: list[tuple[str, str]] = []
+    for step in range(len(cols) - 1):
+        cand = [p for p in pairs if find(p[0]) != find(p[1])]
+        if not cand:
+            break
+        i = sens.select(cand, score, eps_em, maps, f"select:{step}")
+        a, b = cand[i]
+        tree.append((a, b))
+        comp[find(a)] = find(b)
+    return tree
+
+
+def measure_two_way(sens: Sensitive, tree, maps, s2: Fraction) -> dict[tuple[str, str], np.ndarray]:
+    return {(a, b): sens.measure((a, b), s2, maps, f"2-way:{a}|{b}") for a, b in tree}

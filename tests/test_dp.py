@@ -1,0 +1,249 @@
+"""The differentially private method (py_engine/dp): accounting, noise, budget, domain, determinism."""
+
+import json
+import math
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from py_engine.cli import main
+from py_engine.dataset import from_raw
+from py_engine.dp import accounting, mechanisms, mst
+from py_engine.dp.accounting import BudgetExceeded, Odometer
+from py_engine.dp.domain import check_domain, suggest_domain
+from py_engine.dp.measure import ClosedError, Sensitive
+from py_engine.dp.method import fit_model, sample_model
+from py_engine.errors import EngineError
+from py_engine.reading import read_table
+from py_engine.schema import infer_schema
+from py_engine.synthesis import SynthSettings, syn
+
+
+def table(csv: str):
+    raw = read_table(csv.encode(), "t.csv")
+    return from_raw(raw, infer_schema(raw))
+
+
+def small(n=400, seed=0):
+    r = np.random.default_rng(seed)
+    a = r.choice(["x", "y", "z"], n)
+    b = np.where(a == "x", r.choice(["p", "q"], n, p=[0.9, 0.1]), r.choice(["p", "q"], n, p=[0.1, 0.9]))
+    age = np.clip(r.normal(40, 10, n).round(), 18, 80).astype(int)
+    age = np.where(b == "p", age, np.minimum(age + 20, 80))
+    rows = ["a,b,age"] + [f"{x},{y},{z}" for x, y, z in zip(a, b, age, strict=True)]
+    return table("\n".join(rows) + "\n")
+
+
+# ---------------------------------------------------------------- accounting
+
+@pytest.mark.parametrize("eps,rho", [(0.1, 1.7714e-4), (1, 1.4973e-2), (10, 1.0908)])
+def test_rho_matches_the_notes_vectors(eps, rho):
+    got = accounting.cdp_rho(eps, 1e-9)
+    assert abs(got - rho) / rho < 1e-4
+    assert got >= accounting.rho_closed_form(eps, 1e-9)
+    assert accounting.cdp_delta(got, eps) <= 1e-9
+    assert accounting.cdp_delta(got * 1.01, eps) > 1e-9
+    assert abs(accounting.cdp_eps(got, 1e-9) - eps) < 1e-6 * eps + 1e-9
+
+
+def test_odometer_sums_exactly_and_refuses_to_overspend():
+    o = Odometer(Fraction(1, 10))
+    for _ in range(10):
+        o.charge(Fraction(1, 100), "x")
+    assert o.spent == o.total
+    with pytest.raises(BudgetExceeded):
+        o.charge(Fraction(1, 10**12), "one more")
+
+
+@pytest.mark.parametrize("d", [2, 3, 15, 40])
+def test_budget_split_never_exceeds_rho(d):
+    rho = Fraction(accounting.cdp_rho(1.0, 1e-9))
+    b = mst.split_budget(rho, d)
+    total = d / (2 * b["sigma1_sq"]) + (d - 1) * b["eps_em"] ** 2 / 8 + (d - 1) / (2 * b["sigma2_sq"])
+    assert total <= rho
+    assert float(rho - total) < 1e-6 * float(rho)
+    if d == 15:  # the notes' figures
+        assert abs(float(b["sigma1_sq"]) ** 0.5 - 38.8) < 0.05
+        assert abs(float(b["sigma2_sq"]) ** 0.5 - 37.5) < 0.05
+        assert abs(float(b["eps_em"]) - 0.053) < 0.001
+
+
+def test_a_whole_fit_spends_at_most_the_budget():
+    ds = small()
+    model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=0.5, domain_from_data=True), iters=50)
+    p = model["privacy"]
+    assert p["rho_spent"] <= p["rho"]
+    assert abs(p["rho_spent"] - p["rho"]) < 1e-6 * p["rho"]
+    assert p["epsilon_spent"] <= 0.5 + 1e-9
+
+
+# ---------------------------------------------------------------- noise
+
+def test_discrete_gaussian_has_the_claimed_variance():
+    rng = mechanisms.CryptoRandom()
+    for s2 in (Fraction(1), Fraction(100)):
+        x = mechanisms.discrete_gaussian_array(s2, 6000, rng)
+        assert abs(x.mean()) < 4 * math.sqrt(float(s2) / 6000)
+        assert abs(x.var() / float(s2) - 1) < 0.08
+
+
+def test_discrete_gaussian_pmf_chi2():
+    from scipy.stats import chi2
+
+    rng = mechanisms.CryptoRandom()
+    x = mechanisms.discrete_gaussian_array(Fraction(1), 8000, rng)
+    ks = np.arange(-4, 5)
+    p = np.exp(-ks.astype(float) ** 2 / 2)
+    full = np.exp(-np.arange(-30, 31, dtype=float) ** 2 / 2).sum()
+    p = p / full
+    obs = np.array([(x == k).sum() for k in ks])
+    exp = p * len(x)
+    stat = ((obs - exp) ** 2 / exp).sum()
+    assert stat < chi2.ppf(0.999, len(ks) - 1)
+
+
+def test_measurement_noise_has_the_scale_of_the_budget():
+    ds = small(300)
+    doms = check_domain(suggest_domain(ds, ["a"]), ds.schema, ["a"])
+    odo = Odometer(Fraction(10))
+    sens = Sensitive.from_dataset(ds, doms, odo)
+    s2 = Fraction(400)
+    true = np.bincount(pd.Series(ds.values["a"]).cat.codes.to_numpy(), minlength=doms["a"].size)
+    diffs = np.concatenate([sens.measure(("a",), s2, {}, "m") - true for _ in range(300)])
+    assert abs(diffs.var() / 400 - 1) < 0.15
+    assert odo.spent == 300 * Fraction(1, 800)
+
+
+def test_sensitive_table_only_through_charged_calls():
+    ds = small(50)
+    doms = check_domain(suggest_domain(ds, ["a", "b"]), ds.schema, ["a", "b"])
+    odo = Odometer(Fraction(1, 100))
+    sens = Sensitive.from_dataset(ds, doms, odo)
+    with pytest.raises(ClosedError):
+        sens.cells  # noqa: B018
+    with pytest.raises(BudgetExceeded):
+        sens.measure(("a",), Fraction(1), {}, "too much")  # 1/2 > 1/100: refused before measuring
+    assert odo.spent == 0
+    sens.close()
+    with pytest.raises(ClosedError):
+        sens.measure(("a",), Fraction(10**6), {}, "after close")
+
+
+def test_one_added_row_changes_each_marginal_by_one_cell():
+    ds = small(60)
+    extra = table("a,b,age\nunseen,,999\nzz,p,-5\n")
+    doms = check_domain(suggest_domain(ds, ["a", "b", "age"]), ds.schema, ["a", "b", "age"])
+    from py_engine.dp.measure import cell_index
+
+    for c in ("a", "b", "age"):
+        typ = ds.schema[c].type
+        cells = cell_index(doms[c], extra.values[c].astype(object) if typ != "integer" else extra.values[c],
+                           extra.missing[c], typ)
+        assert len(cells) == 2 and ((0 <= cells) & (cells < doms[c].size)).all()
+
+
+def test_audit_epsilon_lower_bound_not_above_claimed():
+    """Clopper-Pearson lower bound on epsilon from the test 'noisy count >= t' on D and D + one row."""
+    from scipy.stats import beta
+
+    rho = Fraction(accounting.cdp_rho(1.0, 1e-9))
+    s2 = mechanisms.round_up_sigma2(Fraction(1) / (2 * rho))
+    rng = mechanisms.CryptoRandom()
+    n = 3000
+    base, t = 50, 50 + 3 * int(float(s2) ** 0.5)
+    y0 = base + mechanisms.discrete_gaussian_array(s2, n, rng)
+    y1 = base + 1 + mechanisms.discrete_gaussian_array(s2, n, rng)
+    k0, k1 = int((y0 >= t).sum()), int((y1 >= t).sum())
+    p1_lo = beta.ppf(0.025, k1, n - k1 + 1) if k1 else 0.0
+    p0_hi = beta.ppf(0.975, k0 + 1, n - k0)
+    eps_lo = math.log(max(p1_lo, 1e-12) / p0_hi) if p1_lo > 0 else 0.0
+    assert eps_lo <= 1.0
+    # a noise scaled down by n (the DataSynthesizer bug) is caught by the same test
+    yb0 = base + mechanisms.discrete_gaussian_array(Fraction(1, 4), n, rng)
+    yb1 = base + 1 + mechanisms.discrete_gaussian_array(Fraction(1, 4), n, rng)
+    tb = base + 1
+    kb0, kb1 = int((yb0 >= tb).sum()), int((yb1 >= tb).sum())
+    lo = beta.ppf(0.025, kb1, n - kb1 + 1)
+    hi = beta.ppf(0.975, kb0 + 1, n - kb0)
+    assert math.log(lo / hi) > 1.0
+
+
+# ---------------------------------------------------------------- domain
+
+def test_domain_is_required_and_refusals_are_clear():
+    ds = small(50)
+    with pytest.raises(EngineError) as e:
+        syn(ds, {"method": "dp", "seed": 1})
+    assert e.value.code == "dp.domain_missing"
+    assert "--domain" in e.value.message("en") and "--domain" in e.value.message("nl")
+    dom = suggest_domain(ds, ["a", "b", "age"])
+    dom["columns"] = dom["columns"][:2]
+    with pytest.raises(EngineError) as e:
+        syn(ds, {"method": "dp", "seed": 1, "domain": dom})
+    assert e.value.code == "dp.domain_no_column" and "age" in e.value.message("en")
+    for key, value in (("remove_replicated", True), ("smoothing", "density"), ("missing", "impute")):
+        with pytest.raises(EngineError) as e:
+            SynthSettings.from_dict({"method": "dp", key: value})
+        assert e.value.code == "dp.refused_stage"
+    with pytest.raises(EngineError) as e:
+        syn(ds, {"method": "dp", "m": 2, "domain_from_data": True})
+    assert e.value.code == "dp.one_copy"
+    s = SynthSettings.from_dict({"method": "dp"})
+    assert s.remove_replicated is False and s.smoothing == "none"
+    for bad in (0, -1, "x", float("nan")):
+        with pytest.raises(EngineError) as e:
+            syn(ds, {"method": "dp", "epsilon": bad, "domain_from_data": True})
+        assert e.value.code == "dp.bad_epsilon"
+
+
+def test_domain_is_a_function_of_the_declared_domain_only():
+    d1, d2 = table("a,n\nx,1\nx,2\n"), table("a,n\ny,50\ny,60\n")
+    doc = {"format": "localsynth.dp-domain", "version": 1, "columns": [
+        {"name": "a", "kind": "categorical", "levels": ["x", "y", "z"], "missing": [""]},
+        {"name": "n", "kind": "number", "lower": 0, "upper": 100, "bins": 10, "missing": [""]}]}
+    a = check_domain(doc, d1.schema, ["a", "n"])
+    b = check_domain(doc, d2.schema, ["a", "n"])
+    assert {k: v.to_dict() for k, v in a.items()} == {k: v.to_dict() for k, v in b.items()}
+
+
+# ---------------------------------------------------------------- determinism and utility
+
+def test_same_model_and_seed_same_rows_and_fresh_noise_each_fit():
+    ds = small()
+    s = SynthSettings(method="dp", epsilon=1.0, domain_from_data=True)
+    m1, _ = fit_model(ds, s, iters=50)
+    m2, _ = fit_model(ds, s, iters=50)
+    assert m1["fine"] != m2["fine"]  # noise from the CSPRNG, not from a seed
+    a = sample_model(m1, 200, 7, ds.schema, ds.columns)
+    b = sample_model(json.loads(json.dumps(m1)), 200, 7, ds.schema, ds.columns)
+    for c in ds.columns:
+        assert list(pd.Series(a[c][0]).astype(str)) == list(pd.Series(b[c][0]).astype(str))
+
+
+def test_utility_sanity_keeps_the_strong_relation():
+    ds = small(3000, seed=1)
+    r = syn(ds, {"method": "dp", "epsilon": 5.0, "domain_from_data": True, "seed": 3})
+    v = r.synthetic.values
+    assert r.synthetic.n_rows == pytest.approx(3000, rel=0.05)
+    share = (v["b"][v["a"] == "x"].astype(str) == "p").mean()
+    assert share > 0.75  # the real share is 0.9; independent columns would give about 0.37
+    assert r.settings.remove_replicated is False
+
+
+def test_cli_dp_domain_round_trip(tmp_path, capsys):
+    ds_path = tmp_path / "in.csv"
+    rows = ["a,b,age"] + [f"{'xy'[i % 2]},{'pq'[i % 3 == 0]},{20 + i % 50}" for i in range(300)]
+    ds_path.write_text("\n".join(rows) + "\n")
+    dom = tmp_path / "dom.json"
+    assert main(["synth", str(ds_path), "-o", str(tmp_path / "o.csv"), "--method", "dp",
+                 "--write-domain", str(dom)]) == 0
+    assert json.loads(dom.read_text())["from_data"] is True
+    assert main(["synth", str(ds_path), "-o", str(tmp_path / "o.csv"), "--method", "dp", "--epsilon", "2",
+                 "--domain", str(dom), "--seed", "1"]) == 0
+    assert (tmp_path / "o.csv").read_text().startswith("a,b,age")
+    assert main(["synth", str(ds_path), "-o", str(tmp_path / "o2.csv"), "--method", "dp",
+                 "--domain-from-data"]) == 0
+    assert "NOT covered" in capsys.readouterr().out
+    assert main(["synth", str(ds_path), "-o", str(tmp_path / "o3.csv"), "--method", "dp"]) == 2
