@@ -131,7 +131,16 @@ def _summary() -> dict:
         "columns": [c.to_dict() for c in schema.columns],
         "preview": {"columns": list(head.columns), "rows": head.to_numpy().tolist()},
         "warnings": raw.warnings,
+        "structure": _structure(),
     }
+
+
+def _structure() -> dict:
+    """The structure found in the held table (py_engine/structure.py), shown and edited in the page."""
+    from .dataset import from_raw
+    from .structure import find_structure
+
+    return find_structure(from_raw(_S.raw, _S.schema))
 
 
 @_guard

@@ -359,6 +359,11 @@ class _Report:
         if a == "membership":
             ci = f.get("ci") or [None, None]
             return self.t("report.figure.membership", value=w.num(f["value"], 3), ci=w.ci(ci[0], ci[1]))
+        if a == "cap":
+            return self.t("report.figure.cap", cap_s=w.num(f.get("cap_s"), 3), h_cap_s=w.num(f.get("h_cap_s"), 3),
+                          cap_o=w.num(f.get("cap_o"), 3))
+        if a == "isolated":
+            return self.t("report.figure.isolated", value=w.pct(f.get("value"), 1), natural=w.pct(f.get("natural"), 1))
         if a == "fit":
             return self.t("report.figure.fit", value=w.num(f["value"], 2), overlap=w.num(f.get("mean_overlap"), 3),
                           m=w.int(f.get("m")))
@@ -381,7 +386,8 @@ class _Report:
             m = it.get("missing") or {}
             measure = "KS" if it.get("metric") == "ks_complement" else "TV"
             rows.append([it["name"], self.t(f"type.{it.get('type')}"),
-                         f"{w.num(it.get('score'), 3)} ({measure})",
+                         f"{w.num(it.get('score'), 3)} ({measure})"
+                         + (f"; S_pMSE {w.num(it['s_pmse'], 2)}" if it.get("s_pmse") is not None else ""),
                          f"{w.pct(m.get('real_share'))} / {w.pct(m.get('synthetic_share'))}",
                          self.column_details(it)])
         self.table(rows, [3.6, 2.0, 2.2, 2.4, 6.8], right=(2,))
@@ -682,6 +688,69 @@ class _Report:
 
     # ------------------------------------------------------------------ 7 disclosure
     def part_disclosure(self):
+        self._disclosure_main()
+        d = self.r.get("disclosure") or {}
+        self.cap_section(d.get("cap"))
+        self.isolated_section(d.get("isolated"))
+        self.roles_section()
+
+    def roles_section(self):
+        """Issue 14: which roles were suggested (and used where the user chose none), and why."""
+        roles = ((self.r.get("options") or {}).get("suggested") or {}).get("roles")
+        if not roles:
+            return
+
+        def reason(x):
+            return f"{x['column']} ({self.t('roles.reason.' + x['reason'])})"
+
+        self.h2(self.t("report.roles_h"))
+        self.para(self.t("report.roles_used", target=reason(roles["target"]) if roles.get("target") else "–",
+                         sensitive=(roles.get("sensitive") or {}).get("column") or "–",
+                         qi=", ".join(reason(q) for q in roles.get("quasi_identifiers") or []) or "–"))
+        if roles.get("skipped"):
+            self.para(self.t("report.roles_skipped", columns=", ".join(reason(x) for x in roles["skipped"])), "small")
+
+    def cap_section(self, cap: dict | None):
+        """Issue 14: BaseCAP, CAPo, CAPs, hCAPs and the normalised figure (Taub et al. 2018)."""
+        w = self.w
+        self.h2(self.name("cap"))
+        self.para(self.t("report.cap_intro"))
+        if not self.ok(cap):
+            self.not_computed(cap)
+            return
+        self.para(self.t("report.cap_keys", keys=w.columns(cap.get("keys"), 8), target=cap.get("target")))
+        rows = [[self.t("report.col.measure"), self.t("report.col.value")],
+                ["BaseCAP", w.num(cap.get("base_cap"), 3)], ["CAPo", w.num(cap.get("cap_o"), 3)],
+                ["CAPs", w.num(cap.get("cap_s"), 3)], ["hCAPs", w.num(cap.get("h_cap_s"), 3)]]
+        self.table(rows, [10.0, 7.0], right=(1,))
+        if cap.get("basis") == "holdout":
+            self.para(self.t("report.cap_normalised_holdout", value=w.num(cap.get("normalised"), 3),
+                             reduction=w.pct(cap.get("reduction"), 1)))
+        else:
+            self.para(self.t("report.cap_normalised_base", value=w.num(cap.get("normalised"), 3)))
+
+    def isolated_section(self, iso: dict | None):
+        """Issue 14: isolated real records with a near-identical synthetic record (RRD/SRD); counts only."""
+        w = self.w
+        self.h2(self.name("isolated"))
+        self.para(self.t("report.isolated_intro"))
+        if not self.ok(iso):
+            self.not_computed(iso)
+            return
+        self.para(self.t("report.isolated_result", examined=w.int(iso.get("n_examined")),
+                         outliers=w.int(iso.get("n_outliers")), cut=w.num(iso.get("rrd_cut"), 3),
+                         copied=w.int(iso.get("n_copied")), threshold=w.num(iso.get("srd_threshold"), 3),
+                         closer=w.pct(iso.get("share_closer_synthetic"), 1)))
+        if iso.get("n_holdout_outliers") is not None:
+            self.para(self.t("report.isolated_natural", copied=w.int(iso.get("n_holdout_copied")),
+                             outliers=w.int(iso.get("n_holdout_outliers"))))
+        pts = iso.get("points") or {}
+        if pts.get("rrd"):
+            self.image_auto(self.plot.isolated_scatter(pts["rrd"], pts["srd"], iso.get("rrd_cut"),
+                                                       iso.get("srd_threshold")), width_cm=11.0)
+            self.para(self.t("report.isolated_plot"), "small")
+
+    def _disclosure_main(self):
         w = self.w
         d = self.r.get("disclosure") or {}
         self.h1("report.section.disclosure")
@@ -836,7 +905,7 @@ class _Report:
 
 _METRIC_KEYS = {"columns", "logit", "cart", "two_way", "association", "combinations", "ml", "ci_overlap", "copies",
                 "rep_u", "disco", "inference", "membership", "dcr"}
-_METRIC_KEYS |= {"fit"}  # issue 14
+_METRIC_KEYS |= {"fit", "cap", "isolated"}  # issue 14
 
 
 def _numbered_canvas(footer: str, page_fmt: str):

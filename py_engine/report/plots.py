@@ -267,6 +267,22 @@ class Plotter:
 
         return self.draw(make)
 
+    # -- issue 14: isolated records, SRD against RRD (DUOpop's scatter), distances only
+    def isolated_scatter(self, rrd: list, srd: list, cut, threshold) -> bytes:
+        def make():
+            fig = self._figure(11.0, 7.5)
+            ax = fig.add_axes([0.13, 0.15, 0.82, 0.78])
+            ax.scatter(rrd, srd, s=4, color=SYN, alpha=0.6, linewidths=0)
+            if cut is not None:
+                ax.axvline(cut, color="#888888", lw=0.7, ls="--")
+            if threshold is not None:
+                ax.axhline(threshold, color=REAL, lw=0.7, ls=":")
+            ax.set_xlabel("RRD")
+            ax.set_ylabel("SRD")
+            return fig
+
+        return self.draw(make)
+
     # -- the attacks: membership AUC, inference rates, DCR quantiles
     def attacks(self, membership: dict | None, inference: dict | None, dcr: dict | None) -> bytes:
         w = self.w

@@ -300,7 +300,7 @@ function reportView(r) {
     section("pairs", t("report.section.pairs"), () => pairsView(r)),
     section("combinations", t("report.section.combinations"), () => combinationsView(r)),
     section("analysis", t("report.section.analysis"), () => analysisView(r).concat(fitView(r))),
-    section("disclosure", t("report.section.disclosure"), () => disclosureView(r)));
+    section("disclosure", t("report.section.disclosure"), () => disclosureView(r).concat(issue14Disclosure(r))));
 }
 
 /** A section that folds open; its content is built when first opened (big tables stay cheap). */
@@ -362,6 +362,10 @@ function figureText(v) {
       return t("report.figure.inference", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
     case "membership":
       return t("report.figure.membership", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
+    case "cap":
+      return t("report.figure.cap", { cap_s: num(f.cap_s, 3), h_cap_s: num(f.h_cap_s, 3), cap_o: num(f.cap_o, 3) });
+    case "isolated":
+      return t("report.figure.isolated", { value: pct(f.value, 1), natural: pct(f.natural, 1) });
     case "fit":
       return t("report.figure.fit", { value: num(f.value, 2), overlap: num(f.mean_overlap, 3), m: fmtInt(f.m) });
     default:
@@ -395,7 +399,7 @@ function columnsView(r) {
     h("span", { class: "key synthetic", text: t("report.synthetic") })));
   out.push(h("ul", { class: "ev-columns" }, s.items.map((it) => h("li", { class: "ev-column" },
     h("h4", { text: it.name }),
-    h("p", { class: "muted", text: `${t("type." + it.type)} · ${t("report.col.score")} ${num(it.score, 3)} (${it.metric === "ks_complement" ? "KS" : "TV"}) · ${t("report.col.missing")} ${pct((it.missing || {}).real_share)} / ${pct((it.missing || {}).synthetic_share)}` }),
+    h("p", { class: "muted", text: `${t("type." + it.type)} · ${t("report.col.score")} ${num(it.score, 3)} (${it.metric === "ks_complement" ? "KS" : "TV"}) · ${t("report.col.one_way")} ${num(it.s_pmse, 2)} · ${t("report.col.missing")} ${pct((it.missing || {}).real_share)} / ${pct((it.missing || {}).synthetic_share)}` }),
     columnPlot(it)))));
   return out;
 }
@@ -622,6 +626,58 @@ function analysisView(r) {
   out.push(table([[t("report.col.term"), t("report.real"), t("report.synthetic"), t("report.col.overlap")]].concat(
     terms.map((x) => [termLabel(x), est(x.real), est(x.synthetic), num(x.overlap, 2)])), name("ci_overlap"), { numeric: [3] }));
   return out;
+}
+
+/** Issue 14: the CAP family, isolated records copied closely (counts and distances only), the roles used. */
+function issue14Disclosure(r) {
+  const d = r.disclosure || {};
+  const out = [h("h4", { text: name("cap") }), h("p", { class: "help", text: t("report.cap_intro") })];
+  const cap = d.cap;
+  if (ok(cap)) {
+    out.push(h("p", { text: t("report.cap_keys", { keys: (cap.keys || []).join(", "), target: cap.target }) }));
+    out.push(table([[t("report.col.measure"), t("report.col.value")], ["BaseCAP", num(cap.base_cap, 3)], ["CAPo", num(cap.cap_o, 3)],
+      ["CAPs", num(cap.cap_s, 3)], ["hCAPs", num(cap.h_cap_s, 3)]], name("cap"), { numeric: [1] }));
+    out.push(h("p", { id: "ev-cap-norm", text: cap.basis === "holdout"
+      ? t("report.cap_normalised_holdout", { value: num(cap.normalised, 3), reduction: pct(cap.reduction, 1) })
+      : t("report.cap_normalised_base", { value: num(cap.normalised, 3) }) }));
+  } else out.push(notComputed(cap));
+  const iso = d.isolated;
+  out.push(h("h4", { text: name("isolated") }), h("p", { class: "help", text: t("report.isolated_intro") }));
+  if (ok(iso)) {
+    out.push(h("p", { id: "ev-isolated", text: t("report.isolated_result", { examined: fmtInt(iso.n_examined), outliers: fmtInt(iso.n_outliers),
+      cut: num(iso.rrd_cut, 3), copied: fmtInt(iso.n_copied), threshold: num(iso.srd_threshold, 3), closer: pct(iso.share_closer_synthetic, 1) }) }));
+    if (iso.n_holdout_outliers !== null && iso.n_holdout_outliers !== undefined) {
+      out.push(h("p", { text: t("report.isolated_natural", { copied: fmtInt(iso.n_holdout_copied), outliers: fmtInt(iso.n_holdout_outliers) }) }));
+    }
+    const pts = iso.points || {};
+    if ((pts.rrd || []).length) out.push(isolatedScatter(pts, iso.rrd_cut, iso.srd_threshold));
+  } else out.push(notComputed(iso));
+  const sug = ((r.options || {}).suggested || {});
+  const roles = sug.roles;
+  if (roles) {
+    const reason = (x) => `${x.column} (${t("roles.reason." + x.reason)})`;
+    out.push(h("h4", { text: t("report.roles_h") }));
+    out.push(h("p", { text: t("report.roles_used", { target: roles.target ? reason(roles.target) : "–",
+      sensitive: roles.sensitive ? roles.sensitive.column : "–", qi: (roles.quasi_identifiers || []).map(reason).join(", ") || "–" }) }));
+    if ((roles.skipped || []).length) out.push(h("p", { class: "help", text: t("report.roles_skipped", { columns: roles.skipped.map(reason).join(", ") }) }));
+  }
+  return out;
+}
+
+function isolatedScatter(pts, cut, threshold) {
+  const W = 360, H = 240, L = 44, B = 30;
+  const xmax = Math.max(...pts.rrd, cut || 0) || 1;
+  const ymax = Math.max(...pts.srd, threshold || 0) || 1;
+  const x = (v) => L + (v / xmax) * (W - L - 8);
+  const y = (v) => H - B - (v / ymax) * (H - B - 8);
+  const dots = pts.rrd.map((v, i) => svg("circle", { cx: x(v).toFixed(1), cy: y(pts.srd[i]).toFixed(1), r: 1.6, fill: SYN, "fill-opacity": 0.6 }));
+  const lines = [];
+  if (cut !== null && cut !== undefined) lines.push(svg("line", { x1: x(cut), x2: x(cut), y1: 8, y2: H - B, stroke: "#888", "stroke-dasharray": "4 3" }));
+  if (threshold !== null && threshold !== undefined) lines.push(svg("line", { x1: L, x2: W - 8, y1: y(threshold), y2: y(threshold), stroke: REAL, "stroke-dasharray": "2 2" }));
+  const axisText = (tx, ty, s) => { const el = svg("text", { x: tx, y: ty, "font-size": 10, "text-anchor": "middle" }); el.textContent = s; return el; };
+  return svg("svg", { class: "ev-plot ev-scatter", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("report.isolated_plot") },
+    svg("line", { x1: L, x2: W - 8, y1: H - B, y2: H - B, stroke: "#444" }), svg("line", { x1: L, x2: L, y1: 8, y2: H - B, stroke: "#444" }),
+    ...lines, ...dots, axisText((L + W) / 2, H - 6, "RRD"), axisText(14, (H - B) / 2, "SRD"));
 }
 
 /** Issue 14: the model on the m synthetic data sets, combined by synthpop's rules, against the real fit. */
