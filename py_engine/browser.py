@@ -131,7 +131,16 @@ def _summary() -> dict:
         "columns": [c.to_dict() for c in schema.columns],
         "preview": {"columns": list(head.columns), "rows": head.to_numpy().tolist()},
         "warnings": raw.warnings,
+        "structure": _structure(),
     }
+
+
+def _structure() -> dict:
+    """The structure found in the held table (py_engine/structure.py), shown and edited in the page."""
+    from .dataset import from_raw
+    from .structure import find_structure
+
+    return find_structure(from_raw(_S.raw, _S.schema))
 
 
 @_guard
@@ -285,7 +294,15 @@ def _report_context() -> dict:
             "settings": r.settings_dict(), "seed": r.seed, "method": r.method,
             "n_real": r.n_real, "n_synthetic": r.synthetic.n_rows,
             "holdout_rows": 0 if _S.holdout is None else _S.holdout.n_rows,
-            "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+            "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            **_structure_context(r)}
+
+
+def _structure_context(result) -> dict:
+    """The structure document the synthesis used (SynthResult.structure, issue 10), for the report's
+    Structure step; nothing when the result has none (the report then finds it in the real rows)."""
+    doc = getattr(result, "structure", None)
+    return {"structure": doc} if isinstance(doc, dict) else {}
 
 
 def _file_stem() -> str:

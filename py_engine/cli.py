@@ -176,6 +176,47 @@ def _read(path: str) -> bytes:
     return p.read_bytes()
 
 
+def structure_from_args(args, ds, settings: dict) -> None:
+    """--no-structure, --structure FILE.json (an edited document), --relabel-groups, --write-structure."""
+    from .structure import find_structure, resolve_structure
+
+    if getattr(args, "no_structure", False):
+        settings["structure"] = False
+        return
+    doc = None
+    if getattr(args, "structure", None):
+        try:
+            doc = json.loads(Path(args.structure).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise EngineError("structure.bad_document", kind="settings") from None
+    if getattr(args, "relabel_groups", False):
+        doc = dict(doc or find_structure(ds))
+        doc["group_key_labels"] = "relabel"
+    if getattr(args, "write_structure", None):
+        Path(args.write_structure).write_text(json.dumps(resolve_structure(ds, doc), indent=1, ensure_ascii=False)
+                                              + "\n", encoding="utf-8")
+    if doc is not None:
+        settings["structure"] = doc
+
+
+def structure_lines(result) -> list[str]:
+    from .structure import summary_lines
+
+    if result.structure is None:
+        return ["structure: none used" + (" (--no-structure)" if result.settings.structure is False else "")]
+    return ["structure:"] + ["  " + line for line in summary_lines(result.structure)] + (
+        ["  group labels: new (relabel)"] if result.structure.get("group_key_labels") == "relabel" else [])
+
+
+def _add_structure_args(p) -> None:
+    p.add_argument("--no-structure", action="store_true",
+                   help="cart, gc: synthesise every column freely (no group keys, dependencies or derived columns)")
+    p.add_argument("--structure", metavar="FILE.json", help="cart, gc: use this (edited) structure document")
+    p.add_argument("--write-structure", metavar="FILE.json", help="write the structure found (or given) to edit")
+    p.add_argument("--relabel-groups", action="store_true",
+                   help="give synthetic groups new labels instead of the real group key labels")
+
+
 def cmd_synth(args, out=sys.stdout) -> int:
     from .dataset import from_raw, to_csv_bytes
     from .reading import read_table
@@ -204,6 +245,7 @@ def cmd_synth(args, out=sys.stdout) -> int:
             print(line, file=out)
     ds = from_raw(raw, schema)
     del raw, data
+    structure_from_args(args, ds, settings)
     if getattr(args, "write_domain", None):
         from .dp.domain import dp_columns, suggest_domain
 
@@ -220,6 +262,9 @@ def cmd_synth(args, out=sys.stdout) -> int:
     t1 = time.perf_counter()
     result = run_syn(ds, settings, args, out)
     t_syn = time.perf_counter() - t1
+    if result.method != "marginal":
+        for line in structure_lines(result):
+            print(line, file=out)
     outs = copy_paths(Path(args.output), len(result.copies))
     for p, ds_k in zip(outs, result.copies or [result.synthetic], strict=True):
         p.write_bytes(to_csv_bytes(ds_k, "standard" if args.standard_csv else "original"))
@@ -364,6 +409,7 @@ def add_synth_parser(sub) -> None:
     p.add_argument("--delimiter", help="the input's delimiter (default: detected)")
     p.add_argument("--decimal", help="the input's decimal sign (default: detected)")
     p.add_argument("--standard-csv", action="store_true", help="write UTF-8, comma, decimal point")
+    _add_structure_args(p)
     p.add_argument("--json", metavar="OUT.json", help="also write the JSON document")
     add_optimise_options(p)
     p.add_argument("--model-out", metavar="MODEL.json", help="write the fitted model (marginal, gc)")
@@ -406,7 +452,9 @@ def report_context(name: str, result, holdout, platform_name: str | None = None)
             "settings": result.settings_dict(), "seed": result.seed, "method": result.method,
             "n_real": result.n_real + (0 if holdout is None else holdout.n_rows),
             "n_synthetic": result.synthetic.n_rows, "holdout_rows": 0 if holdout is None else holdout.n_rows,
-            "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+            "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            # issue 10: the structure document the synthesis used, for the report's Structure step
+            **({"structure": result.structure} if isinstance(getattr(result, "structure", None), dict) else {})}
 
 
 def summary_lines(report: dict, lang: str = "en") -> list[str]:
@@ -458,9 +506,13 @@ def cmd_report(args, out=sys.stdout) -> int:
     settings["seed"] = seed
     fraction = 0.0 if args.all_rows else (HOLDOUT_FRACTION if args.holdout is None else args.holdout)
     train, hold, _ = split(ds, fraction, seed=seed)
+    structure_from_args(args, train, settings)
     t1 = time.perf_counter()
     result = run_syn(train, settings, args, out)
     t_syn = time.perf_counter() - t1
+    if result.method != "marginal":
+        for line in structure_lines(result):
+            print(line, file=out)
     print(f"method {result.method}, seed {seed}: fitted on {train.n_rows} rows"
           + (f", {hold.n_rows} held out" if hold is not None else " (all rows; no holdout)")
           + f" -> {result.synthetic.n_rows} synthetic rows ({t_syn:.1f} s)", file=out)
@@ -471,6 +523,20 @@ def cmd_report(args, out=sys.stdout) -> int:
     report = evaluate(train, result.synthetic, hold, options, context=report_context(src.name, result, hold),
                       copies=result.copies or None)
     t_eval = time.perf_counter() - t1
+    used = report["options"].get("suggested", {}).get("used") or []
+    if used:  # issue 14: the roles the engine suggested, with why
+        from .i18n import translate as _tr
+
+        roles = report["options"]["suggested"]["roles"]
+
+        def _why(x):
+            return f"{x['column']} ({_tr('roles.reason.' + x['reason'], args.lang)})"
+
+        print("roles suggested (give --target, --sensitive, --quasi-identifiers to choose): "
+              f"target {_why(roles['target']) if roles.get('target') else '-'}; "
+              f"quasi-identifiers {', '.join(_why(q) for q in roles['quasi_identifiers']) or '-'}"
+              + (f"; not suggested: {', '.join(_why(x) for x in roles['skipped'])}" if roles.get("skipped") else ""),
+              file=out)
     t1 = time.perf_counter()
     pdf = pdf_bytes(report, args.lang)
     t_pdf = time.perf_counter() - t1
@@ -535,6 +601,7 @@ def add_report_parser(sub) -> None:
     p.add_argument("--delimiter", help="the input's delimiter (default: detected)")
     p.add_argument("--decimal", help="the input's decimal sign (default: detected)")
     p.add_argument("--standard-csv", action="store_true", help="write UTF-8, comma, decimal point")
+    _add_structure_args(p)
     p.set_defaults(func=cmd_report)
 
 

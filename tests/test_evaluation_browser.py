@@ -9,6 +9,8 @@ import json
 import pytest
 from conftest import REAL
 
+from py_engine.evaluation.runner import METRICS
+
 EVALUATE_IN_PAGE = """async ([text, name, settings, options]) => {
   const eng = window.localsynth.engine;
   const file = new File([text], name, { type: "text/csv" });
@@ -47,7 +49,7 @@ def test_evaluation_in_the_page_matches_cpython(ready_page):
     options = {"target": "jobclass", "quasi_identifiers": ["age", "maritl", "race"], "sensitive": "health"}
     res = page.evaluate(EVALUATE_IN_PAGE, [data.decode("utf-8"), "wage.csv", settings, options])
     in_page = res["report"]
-    assert len(res["steps"]) == 16 and res["steps"][0] == "metrics.progress.columns"
+    assert len(res["steps"]) == len(METRICS) and res["steps"][0] == "metrics.progress.columns"
     assert in_page["context"]["platform"] == "pyodide" and [m for m in in_page["not_computed"] if m["reason"] != "no_structure_engine"] == []
     from concurrent.futures import ThreadPoolExecutor
 

@@ -195,3 +195,25 @@ def test_runner_step(real):
     else:  # found in the real rows by the engine: school's sector broken in one synthetic row
         assert rep["structure"]["status"] == "ok"
         assert rep["structure"]["verdict"]["level"] == "poor"
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_pdf_structure_section(real, lang, tmp_path):
+    import subprocess
+
+    from py_engine.i18n import strings
+    from py_engine.progress import drive
+    from py_engine.report import build_pdf
+
+    rs = rows()
+    rs[0]["sector"] = "pub"
+    rep = evaluate(real, ds(rs + rs[:7]), None, {"structure": DOC, "skip": ["cart", "logit_interactions", "ml",
+                                                                             "inference", "membership"]})
+    path = tmp_path / "r.pdf"
+    path.write_bytes(drive(build_pdf(rep, lang)))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    s = strings(lang)
+    for key, params in (("report.section.structure", {}), ("report.structure_group_h", {"group": "school"}),
+                        ("report.structure_dependencies_h", {}), ("report.structure_derived_h", {})):
+        assert s[key].format(**params) in text, key
+    assert "83" in text  # sector constant in 5 of 6 synthetic schools: 83.3%

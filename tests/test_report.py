@@ -73,8 +73,9 @@ def test_english_pdf_has_title_page_sections_figures_and_page_numbers(pdfs, cred
     assert 8 <= pages <= 30
     flat = " ".join(text.split())
     for heading in ["Evaluation of synthetic data", "1 Summary", "2 Column by column", "3 The table as a whole",
-                    "4 Pairs of columns", "5 Combinations of categories", "6 Analysis utility", "7 Disclosure risk",
-                    "8 Methods and sources", "References"]:
+                    "4 Pairs of columns", "5 Combinations of categories", "6 Analysis utility",
+                    "7 Structure: groups, dependencies and derived columns", "8 Disclosure risk",
+                    "9 Methods and sources", "References"]:
         assert heading in flat, heading
     # title page facts
     assert "credit.csv" in flat and "1,500" in flat and "Seed 2" in flat and "CART" in flat
@@ -98,8 +99,8 @@ def test_english_pdf_has_title_page_sections_figures_and_page_numbers(pdfs, cred
 def test_dutch_pdf_is_dutch_throughout(pdfs, credit_report, tmp_path):
     text, pages = pdf_text(pdfs["nl"], tmp_path)
     flat = " ".join(text.split())
-    for heading in ["Evaluatie van synthetische data", "1 Samenvatting", "2 Kolom voor kolom", "7 Onthullingsrisico",
-                    "8 Methoden en bronnen", f"Pagina 1 van {pages}"]:
+    for heading in ["Evaluatie van synthetische data", "1 Samenvatting", "2 Kolom voor kolom", "8 Onthullingsrisico",
+                    "9 Methoden en bronnen", f"Pagina 1 van {pages}"]:
         assert heading in flat, heading
     assert "Summary" not in flat and "Page 1 of" not in flat
     auc = credit_report["disclosure"]["membership"]["auc"]

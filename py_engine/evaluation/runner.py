@@ -30,7 +30,18 @@ from threadpoolctl import threadpool_limits
 from ..dataset import Dataset
 from ..errors import EngineError
 from ..progress import Step, Work, drive
-from . import analysis, columns, combinations, disclosure, inference, pairs, utility
+from . import (
+    analysis,
+    attribution,
+    columns,
+    combinations,
+    disclosure,
+    inference,
+    isolated,
+    pairs,
+    roles,
+    utility,
+)
 from . import structure as structure_eval
 from .encoding import clean, common_columns, is_number, missing_mask
 from .summary import summarise
@@ -41,7 +52,7 @@ DEFAULT_QI = 4
 
 METRICS = ["columns", "logit", "logit_interactions", "cart", "two_way", "association", "combinations",
            "ml", "ci_overlap", "copies", "rep_u", "disco", "inference", "membership", "structure"]
-METRICS += ["fit"]  # issue 14: the fit over the m synthetic data sets (synthpop's compare.fit)
+METRICS += ["fit", "cap", "isolated"]  # issue 14: compare.fit over m sets; CAP family; isolated records
 NEEDS_HOLDOUT = {"ml", "inference", "membership"}
 
 
@@ -56,7 +67,8 @@ def resolve_options(train: Dataset, options: dict | None, context: dict | None) 
     cols = train.columns
     if not cols:
         raise EngineError("evaluate.no_columns", kind="settings")
-    target = options.get("target") or cols[-1]
+    suggested = roles.suggest_roles(train)  # issue 14: defaults skip identifiers, codes, derived columns
+    target = options.get("target") or (suggested["target"] or {}).get("column") or cols[-1]
     _check_column(target, cols, "target")
     sensitive = options.get("sensitive") or target
     _check_column(sensitive, cols, "sensitive")
@@ -64,6 +76,8 @@ def resolve_options(train: Dataset, options: dict | None, context: dict | None) 
     user_qi = bool(qi)
     if qi:
         qi = [_check_column(c, cols, "quasi_identifiers") for c in qi if c != sensitive]
+    elif [q for q in suggested["quasi_identifiers"] if q["column"] != sensitive]:
+        qi = [q["column"] for q in suggested["quasi_identifiers"] if q["column"] != sensitive]
     else:
         qi = []
         for c in cols:
@@ -91,7 +105,10 @@ def resolve_options(train: Dataset, options: dict | None, context: dict | None) 
             "seed": int(seed),
             "max_rows": int(options.get("max_rows") or 2000),
             "cart_permutations": int(options.get("cart_permutations", utility.CART_PERMUTATIONS)),
-            "interactions": bool(options.get("interactions", True)), "skip": skip}
+            "interactions": bool(options.get("interactions", True)), "skip": skip,
+            "suggested": {"roles": suggested, "used": [r for r, k in (("target", "target"), ("sensitive", "sensitive"),
+                                                                      ("quasi_identifiers", "quasi_identifiers"))
+                                                       if not options.get(k)]}}
 
 
 def structure_document(train: Dataset, options: dict | None, context: dict | None) -> dict | None:
@@ -142,6 +159,8 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
 
     def run_columns():
         items = [columns.column_report(train, synthetic, c) for c in cols]
+        for it, one in zip(items, utility.one_way_spmse(train, synthetic, cols), strict=True):
+            it["s_pmse"], it["pmse"] = one["s_pmse"], one["pmse"]  # issue 14: synthpop's compare one-way
         scores = [i["score"] for i in items if i["score"] is not None]
         return {"items": items, "mean_score": float(np.mean(scores)) if scores else None}
 
@@ -224,7 +243,16 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         ("membership", ("disclosure", "membership"), run_membership),
         ("structure", ("structure", "result"), run_structure),
     ]
-    plan += [("fit", ("analysis", "fit"), run_fit)]
+    def run_cap():
+        if not qi:
+            return {"status": "not_computed", "reason": "no_quasi_identifiers"}
+        return attribution.cap_family(train, synthetic, holdout, qi, sensitive)
+
+    plan += [("fit", ("analysis", "fit"), run_fit),
+             ("cap", ("disclosure", "cap"), run_cap),
+             ("isolated", ("disclosure", "isolated"),
+              lambda: isolated.isolated_records(train, synthetic, holdout, cols, max_rows=min(opts["max_rows"], 1000),
+                                                seed=seed))]
     total = len(plan)
     for i, (name, (section, key), fn) in enumerate(plan, start=1):
         yield Step("evaluate", i, total, f"metrics.progress.{name}")

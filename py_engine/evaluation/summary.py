@@ -27,6 +27,12 @@ AUC_LOW, AUC_HIGH = 0.55, 0.65
 # the fit over the m synthetic sets (compare.fit): mean |standardised difference| of the coefficients,
 # in real standard errors (ours: within 1 se good, within 2 fair; synthpop gives no thresholds)
 FIT_GOOD, FIT_FAIR = 1.0, 2.0
+# CAP family with a holdout: (CAPs - hCAPs) / (CAPo - hCAPs), the share of the record-specific attribution
+# signal the synthetic data carry (ours)
+CAP_LOW, CAP_HIGH = 0.10, 0.30
+# isolated records copied closely: share of isolated real records with a synthetic near-twin minus the
+# same share among holdout records (percentage points; ours)
+ISOLATED_LOW, ISOLATED_HIGH = 5.0, 20.0
 
 
 def _verdict(aspect: str, level: str, figure: dict | None, reason: str | None = None, **params) -> dict:
@@ -166,4 +172,30 @@ def _issue14_verdicts(report: dict) -> list[dict]:
         out.append(_verdict("fit", "unknown", None, reason="degenerate_fit"))
     else:
         out.append(_unknown("fit", fit))
+    d = report.get("disclosure", {})
+    cap = d.get("cap")
+    if _ok(cap) and cap.get("basis") == "holdout" and cap.get("normalised") is not None:
+        v = cap["normalised"]
+        level = "low" if v <= CAP_LOW else "moderate" if v <= CAP_HIGH else "high"
+        out.append(_verdict("cap", level, {"metric": "cap_normalised", "value": v, "cap_s": cap["cap_s"],
+                                           "h_cap_s": cap["h_cap_s"], "cap_o": cap["cap_o"], "target": cap["target"]},
+                            value=round(v, 3), target=cap["target"]))
+    elif _ok(cap):  # without a holdout the normalised CAP also counts what generalises: no risk verdict
+        out.append(_verdict("cap", "unknown", None, reason="no_holdout" if cap.get("basis") != "holdout"
+                            else "cap_no_signal"))
+    else:
+        out.append(_unknown("cap", cap))
+    iso = d.get("isolated")
+    if _ok(iso) and iso.get("share_copied") is not None:
+        share = 100 * iso["share_copied"]
+        natural = 100 * iso["natural"] if iso.get("natural") is not None else 0.0
+        excess = share - natural
+        level = "low" if excess <= ISOLATED_LOW else "moderate" if excess <= ISOLATED_HIGH else "high"
+        out.append(_verdict("isolated", level, {"metric": "isolated_copied_share", "value": iso["share_copied"],
+                                                "natural": iso.get("natural"), "n_copied": iso["n_copied"],
+                                                "n_outliers": iso["n_outliers"]},
+                            copied=iso["n_copied"], outliers=iso["n_outliers"], percent=round(share, 1),
+                            natural=round(natural, 1)))
+    else:
+        out.append(_unknown("isolated", iso))
     return out

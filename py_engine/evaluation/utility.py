@@ -252,3 +252,19 @@ def interpretation(s_pmse: float | None) -> str | None:
     if s_pmse < 10:
         return "acceptable"
     return "distinguishable"
+
+
+def one_way_spmse(real: Dataset, synthetic: Dataset, columns: list[str] | None = None, *, bins: int = 5,
+                  max_levels: int | None = MAX_LEVELS) -> list[dict]:
+    """One-way S_pMSE per column (synthpop's compare.synds utility.stats, utility.tab of one variable
+    with ngroups = 5): the table of one column (numbers in `bins` quantile bins of the combined observed
+    values, each missing token its own cell), pMSE = sum_j n_j (s_j/n_j - c)^2 / N, S_pMSE = pMSE / E0,
+    E0 = (K - 1) c (1 - c)^2 / N (Raab, Nowok & Dibben 2021). [{column, pmse, s_pmse, df}]; s_pmse None
+    for a column with one non-empty cell."""
+    cols = columns or common_columns(real, synthetic)
+    out = []
+    for c in cols:
+        f = factor([real, synthetic], c, bins=bins, max_levels=max_levels)
+        out.append({"column": c, **_pair_table_stats(f.codes[0].astype(np.intp), f.codes[1].astype(np.intp),
+                                                      f.n_levels)})
+    return out

@@ -17,7 +17,7 @@ from ..progress import Step, Work
 from .references import METHODS, REFERENCES
 from .text import Words, clip
 
-PARTS = ["prepare", "summary", "columns", "utility", "pairs", "combinations", "analysis", "disclosure",
+PARTS = ["prepare", "summary", "columns", "utility", "pairs", "combinations", "analysis", "structure", "disclosure",
          "appendix", "write"]
 PLOTS_PER_PAGE = 8
 MAX_FOREST_TERMS = 24
@@ -293,6 +293,8 @@ class _Report:
             text = self.t(v["code"], **(v.get("params") or {}))
             if level == "unknown" and v.get("reason"):
                 text += " " + self.t(f"metrics.reason.{v['reason']}", detail="")
+            if v.get("capped_by") == "structure":
+                text += " " + self.t("report.capped_by_structure")
             colour = LEVEL_COLOURS.get(level, "#57606a")
             badge = self.p(f'<font color="{colour}"><b>■ {escape(self.t("report.level." + level))}</b></font>',
                            "cell", markup=True)
@@ -356,9 +358,17 @@ class _Report:
         if a == "inference":
             ci = f.get("ci") or [None, None]
             return self.t("report.figure.inference", value=w.num(f["value"], 3), ci=w.ci(ci[0], ci[1]))
+        if a == "structure":
+            return self.t("report.figure.structure", failing=v["params"].get("failing", 0),
+                          checks=v["params"].get("checks", 0), worst=f.get("worst") or "–")
         if a == "membership":
             ci = f.get("ci") or [None, None]
             return self.t("report.figure.membership", value=w.num(f["value"], 3), ci=w.ci(ci[0], ci[1]))
+        if a == "cap":
+            return self.t("report.figure.cap", cap_s=w.num(f.get("cap_s"), 3), h_cap_s=w.num(f.get("h_cap_s"), 3),
+                          cap_o=w.num(f.get("cap_o"), 3))
+        if a == "isolated":
+            return self.t("report.figure.isolated", value=w.pct(f.get("value"), 1), natural=w.pct(f.get("natural"), 1))
         if a == "fit":
             return self.t("report.figure.fit", value=w.num(f["value"], 2), overlap=w.num(f.get("mean_overlap"), 3),
                           m=w.int(f.get("m")))
@@ -381,7 +391,8 @@ class _Report:
             m = it.get("missing") or {}
             measure = "KS" if it.get("metric") == "ks_complement" else "TV"
             rows.append([it["name"], self.t(f"type.{it.get('type')}"),
-                         f"{w.num(it.get('score'), 3)} ({measure})",
+                         f"{w.num(it.get('score'), 3)} ({measure})"
+                         + (f"; S_pMSE {w.num(it['s_pmse'], 2)}" if it.get("s_pmse") is not None else ""),
                          f"{w.pct(m.get('real_share'))} / {w.pct(m.get('synthetic_share'))}",
                          self.column_details(it)])
         self.table(rows, [3.6, 2.0, 2.2, 2.4, 6.8], right=(2,))
@@ -681,7 +692,132 @@ class _Report:
         return f"{col} {kind}"
 
     # ------------------------------------------------------------------ 7 disclosure
+    def part_structure(self):
+        """Issue 10: groups, nesting, dependencies, derived columns, ICC and group sizes (evaluation/structure.py)."""
+        w, sec = self.w, self.r.get("structure") or {}
+        self.h1("report.section.structure")
+        self.para(self.t("report.structure_intro"))
+        if not self.ok(sec):
+            self.not_computed(sec)
+            return
+        if not (sec.get("groups") or sec.get("dependencies") or sec.get("derived")):
+            self.para(self.t("metrics.reason.no_structure"))
+            return
+        pct = w.pct
+        for g in sec.get("groups") or []:
+            self.h2(self.t("report.structure_group_h", group=g["key"]))
+            self.para(self.t("report.structure_group_counts", real=w.int(g.get("n_groups_real")),
+                             synthetic=w.int(g.get("n_groups_synthetic"))))
+            rows = [[self.t("report.structure_col.check"), self.t("report.structure_col.real_groups"),
+                     self.t("report.structure_col.groups"), self.t("report.structure_col.rows")]]
+            for a in g.get("attributes") or []:
+                rows.append([self.t("report.structure_attribute", column=a["column"]), pct(a.get("real_share_groups"), 1),
+                             pct(a.get("share_groups"), 1), pct(a.get("share_rows"), 1)])
+            n = g.get("nesting")
+            if n:
+                rows.append([self.t("report.structure_nesting", group=g["key"], parent=n["parent"]),
+                             pct(n.get("real_share_groups"), 1), pct(n.get("share_groups"), 1), pct(n.get("share_rows"), 1)])
+            if len(rows) > 1:
+                self.table(rows, [7.6, 3.1, 3.1, 3.1], right=(1, 2, 3))
+            if g.get("icc"):
+                rows = [[self.t("report.structure_col.member"), self.t("report.structure_col.icc_real"),
+                         self.t("report.structure_col.icc_synthetic")]]
+                rows += [[it["column"], w.num(it.get("real"), 3), w.num(it.get("synthetic"), 3)] for it in g["icc"]]
+                self.table(rows, [7.6, 3.1, 3.1], right=(1, 2))
+            sz = g.get("sizes") or {}
+            if sz.get("real") and sz.get("synthetic"):
+                qs = [w.num(q, 0, trim=True) for q in sz["real"]["quantiles"]]
+                qss = [w.num(q, 0, trim=True) for q in sz["synthetic"]["quantiles"]]
+                rows = [[self.t("report.structure_col.sizes")] + [w.pct(p, 0) for p in sz.get("probs") or []]]
+                rows += [[self.t("report.real")] + qs, [self.t("report.synthetic")] + qss]
+                self.table(rows, [3.6] + [1.6] * len(qs), right=tuple(range(1, len(qs) + 1)))
+                if sz.get("histogram"):
+                    self.image(self.plot.group_sizes(g["key"], sz["histogram"], sz.get("ks")), 5.2, 12.0)
+        deps = sec.get("dependencies") or []
+        if deps:
+            self.h2(self.t("report.structure_dependencies_h"))
+            rows = [[self.t("report.structure_col.dependency"), self.t("report.structure_col.real_rows"),
+                     self.t("report.structure_col.mapping_rows"), self.t("report.structure_col.functional_groups")]]
+            rows += [[f"{d['from']} → {d['to']}", pct(d.get("real_share_rows"), 1), pct(d.get("share_rows"), 1),
+                      pct(d.get("share_groups"), 1)] for d in deps]
+            self.table(rows, [7.6, 3.1, 3.1, 3.1], right=(1, 2, 3))
+        der = sec.get("derived") or []
+        if der:
+            self.h2(self.t("report.structure_derived_h"))
+            rows = [[self.t("report.structure_col.derived"), self.t("report.structure_col.formula"),
+                     self.t("report.structure_col.rows"), self.t("report.structure_col.exact")]]
+            for d in der:
+                ok = d.get("status") == "ok"
+                rows.append([d.get("column"), d.get("formula") or d.get("kind") or "",
+                             pct(d.get("share_rows"), 2) if ok else self.t("metrics.reason.not_computed"),
+                             self.t("report.yes" if d.get("exact") else "report.no") if ok else "–"])
+            self.table(rows, [4.0, 7.0, 3.0, 2.9], right=(2,))
+        self.para(self.t("report.structure_rule"), "small")
+
     def part_disclosure(self):
+        self._disclosure_main()
+        d = self.r.get("disclosure") or {}
+        self.cap_section(d.get("cap"))
+        self.isolated_section(d.get("isolated"))
+        self.roles_section()
+
+    def roles_section(self):
+        """Issue 14: which roles were suggested (and used where the user chose none), and why."""
+        roles = ((self.r.get("options") or {}).get("suggested") or {}).get("roles")
+        if not roles:
+            return
+
+        def reason(x):
+            return f"{x['column']} ({self.t('roles.reason.' + x['reason'])})"
+
+        self.h2(self.t("report.roles_h"))
+        self.para(self.t("report.roles_used", target=reason(roles["target"]) if roles.get("target") else "–",
+                         sensitive=(roles.get("sensitive") or {}).get("column") or "–",
+                         qi=", ".join(reason(q) for q in roles.get("quasi_identifiers") or []) or "–"))
+        if roles.get("skipped"):
+            self.para(self.t("report.roles_skipped", columns=", ".join(reason(x) for x in roles["skipped"])), "small")
+
+    def cap_section(self, cap: dict | None):
+        """Issue 14: BaseCAP, CAPo, CAPs, hCAPs and the normalised figure (Taub et al. 2018)."""
+        w = self.w
+        self.h2(self.name("cap"))
+        self.para(self.t("report.cap_intro"))
+        if not self.ok(cap):
+            self.not_computed(cap)
+            return
+        self.para(self.t("report.cap_keys", keys=w.columns(cap.get("keys"), 8), target=cap.get("target")))
+        rows = [[self.t("report.col.measure"), self.t("report.col.value")],
+                ["BaseCAP", w.num(cap.get("base_cap"), 3)], ["CAPo", w.num(cap.get("cap_o"), 3)],
+                ["CAPs", w.num(cap.get("cap_s"), 3)], ["hCAPs", w.num(cap.get("h_cap_s"), 3)]]
+        self.table(rows, [10.0, 7.0], right=(1,))
+        if cap.get("basis") == "holdout":
+            self.para(self.t("report.cap_normalised_holdout", value=w.num(cap.get("normalised"), 3),
+                             reduction=w.pct(cap.get("reduction"), 1)))
+        else:
+            self.para(self.t("report.cap_normalised_base", value=w.num(cap.get("normalised"), 3)))
+
+    def isolated_section(self, iso: dict | None):
+        """Issue 14: isolated real records with a near-identical synthetic record (RRD/SRD); counts only."""
+        w = self.w
+        self.h2(self.name("isolated"))
+        self.para(self.t("report.isolated_intro"))
+        if not self.ok(iso):
+            self.not_computed(iso)
+            return
+        self.para(self.t("report.isolated_result", examined=w.int(iso.get("n_examined")),
+                         outliers=w.int(iso.get("n_outliers")), cut=w.num(iso.get("rrd_cut"), 3),
+                         copied=w.int(iso.get("n_copied")), threshold=w.num(iso.get("srd_threshold"), 3),
+                         closer=w.pct(iso.get("share_closer_synthetic"), 1)))
+        if iso.get("n_holdout_outliers") is not None:
+            self.para(self.t("report.isolated_natural", copied=w.int(iso.get("n_holdout_copied")),
+                             outliers=w.int(iso.get("n_holdout_outliers"))))
+        pts = iso.get("points") or {}
+        if pts.get("rrd"):
+            self.image_auto(self.plot.isolated_scatter(pts["rrd"], pts["srd"], iso.get("rrd_cut"),
+                                                       iso.get("srd_threshold")), width_cm=11.0)
+            self.para(self.t("report.isolated_plot"), "small")
+
+    def _disclosure_main(self):
         w = self.w
         d = self.r.get("disclosure") or {}
         self.h1("report.section.disclosure")
@@ -836,7 +972,8 @@ class _Report:
 
 _METRIC_KEYS = {"columns", "logit", "cart", "two_way", "association", "combinations", "ml", "ci_overlap", "copies",
                 "rep_u", "disco", "inference", "membership", "dcr"}
-_METRIC_KEYS |= {"fit"}  # issue 14
+_METRIC_KEYS |= {"fit", "cap", "isolated"}  # issue 14
+_METRIC_KEYS |= {"structure"}  # issue 10
 
 
 def _numbered_canvas(footer: str, page_fmt: str):

@@ -267,6 +267,22 @@ class Plotter:
 
         return self.draw(make)
 
+    # -- issue 14: isolated records, SRD against RRD (DUOpop's scatter), distances only
+    def isolated_scatter(self, rrd: list, srd: list, cut, threshold) -> bytes:
+        def make():
+            fig = self._figure(11.0, 7.5)
+            ax = fig.add_axes([0.13, 0.15, 0.82, 0.78])
+            ax.scatter(rrd, srd, s=4, color=SYN, alpha=0.6, linewidths=0)
+            if cut is not None:
+                ax.axvline(cut, color="#888888", lw=0.7, ls="--")
+            if threshold is not None:
+                ax.axhline(threshold, color=REAL, lw=0.7, ls=":")
+            ax.set_xlabel("RRD")
+            ax.set_ylabel("SRD")
+            return fig
+
+        return self.draw(make)
+
     # -- the attacks: membership AUC, inference rates, DCR quantiles
     def attacks(self, membership: dict | None, inference: dict | None, dcr: dict | None) -> bytes:
         w = self.w
@@ -322,6 +338,30 @@ class Plotter:
                 ax.legend(frameon=False, fontsize=6)
                 self._numfmt(ax, "x")
                 self._numfmt(ax, "y")
+            return fig
+
+        return self.draw(make)
+
+    def group_sizes(self, key: str, hist: dict, ks: float | None) -> bytes:
+        """Shares of groups per size bin, real vs synthetic (evaluation.structure.size_summary)."""
+        w = self.w
+
+        def make():
+            fig = self._figure(12.0, 5.2)
+            ax = fig.add_axes([0.1, 0.2, 0.86, 0.66])
+            edges = np.asarray(hist["edges"], float)
+            mid, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+            ax.bar(mid - width * 0.2, hist["real"], width=width * 0.4, color=REAL, label=w.t("report.real"))
+            ax.bar(mid + width * 0.2, hist["synthetic"], width=width * 0.4, color=SYN, label=w.t("report.synthetic"))
+            title = w.t("report.plot.group_sizes", group=key)
+            if ks is not None:
+                title += f" (KS D = {w.num(ks, 2)})"
+            ax.set_title(_wrap(title, 70))
+            ax.set_xlabel(w.t("report.plot.rows_per_group"))
+            ax.set_ylabel(w.t("report.plot.share_of_groups"))
+            ax.legend(frameon=False)
+            self._numfmt(ax, "x")
+            self._numfmt(ax, "y")
             return fig
 
         return self.draw(make)

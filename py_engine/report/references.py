@@ -20,6 +20,7 @@ METHODS = [
     ("ml", "Esteban, Hyland & Rätsch 2017; Jordon et al. 2022"),
     ("ci_overlap", "Karr et al. 2006"),
     ("fit", "Raab, Nowok & Dibben 2016; Reiter 2003; Karr et al. 2006; Nowok, Raab & Dibben 2016"),
+    ("structure", "Shrout & Fleiss 1979; Snijders & Bosker 2012"),
     ("copies", "Raab, Nowok & Dibben 2024"),
     ("rep_u", "Raab, Nowok & Dibben 2024"),
     ("disco", "Raab, Nowok & Dibben 2024"),
@@ -27,6 +28,8 @@ METHODS = [
     ("membership", "Shokri et al. 2017; Hilprecht, Härterich & Bernau 2019; Stadler, Oprisanu & Troncoso 2022; "
                    "DeLong, DeLong & Clarke-Pearson 1988"),
     ("dcr", "Pilgram et al. 2025; Yao et al. 2025 (arXiv 2505.01524)"),
+    ("cap", "Elliot 2014; Taub, Elliot, Pampaka & Smith 2018"),
+    ("isolated", "Gower 1971; DUOpop (calculate_DCR); Pilgram et al. 2025"),
     ("verdicts", "Raab, Nowok & Dibben 2021; Pilgram et al. 2025"),
 ]
 
@@ -38,6 +41,8 @@ REFERENCES = [
     "Cramér, H. (1946). Mathematical Methods of Statistics. Princeton University Press.",
     "DeLong, E. R., DeLong, D. M. & Clarke-Pearson, D. L. (1988). Comparing the areas under two or more "
     "correlated receiver operating characteristic curves: a nonparametric approach. Biometrics 44, 837-845.",
+    "Elliot, M. (2014). Final report on the disclosure risk associated with the synthetic data produced by the "
+    "SYLLS team. CMIST, University of Manchester.",
     "Esteban, C., Hyland, S. L. & Rätsch, G. (2017). Real-valued (medical) time series generation with "
     "recurrent conditional GANs. arXiv 1706.02633.",
     "Giomi, M., Boenisch, F., Wehmeyer, C. & Tasnádi, B. (2023). A unified framework for quantifying privacy "
@@ -63,14 +68,20 @@ REFERENCES = [
     "2406.16826 (synthpop: disclosure, repU, DiSCO).",
     "Reiter, J. P. (2003). Inference for partially synthetic, public use microdata sets. Survey Methodology 29, "
     "181-188.",
+    "Shrout, P. E. & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. "
+    "Psychological Bulletin 86, 420-428.",
     "Shokri, R., Stronati, M., Song, C. & Shmatikov, V. (2017). Membership inference attacks against machine "
     "learning models. IEEE Symposium on Security and Privacy, 3-18.",
+    "Snijders, T. A. B. & Bosker, R. J. (2012). Multilevel Analysis: An Introduction to Basic and Advanced "
+    "Multilevel Modeling, 2nd ed. Sage.",
     "Snoke, J., Raab, G. M., Nowok, B., Dibben, C. & Slavkovic, A. (2018). General and specific utility "
     "measures for synthetic data. Journal of the Royal Statistical Society A 181, 663-688.",
     "Spearman, C. (1904). The proof and measurement of association between two things. American Journal of "
     "Psychology 15, 72-101.",
     "Stadler, T., Oprisanu, B. & Troncoso, C. (2022). Synthetic data -- anonymisation groundhog day. USENIX "
     "Security Symposium, 1451-1468.",
+    "Taub, J., Elliot, M., Pampaka, M. & Smith, D. (2018). Differential correct attribution probability for "
+    "synthetic data: an exploration. Privacy in Statistical Databases 2018, LNCS 11126, 122-137.",
     "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. JASA 22, "
     "209-212.",
     "Woo, M.-J., Reiter, J. P., Oganian, A. & Karr, A. F. (2009). Global measures of data utility for "

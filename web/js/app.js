@@ -11,9 +11,10 @@ import * as generate from "./generate.js";
 import * as result from "./result.js";
 import * as help from "./help.js";
 import * as report from "./report.js";
+import * as structure from "./structure.js";
 import * as offline from "./offline.js";
 
-const modules = [intake, settings, generate, result, report, help, offline];
+const modules = [intake, settings, structure, generate, result, report, help, offline];
 let engine;
 
 function showStatus() {

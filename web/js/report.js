@@ -300,7 +300,8 @@ function reportView(r) {
     section("pairs", t("report.section.pairs"), () => pairsView(r)),
     section("combinations", t("report.section.combinations"), () => combinationsView(r)),
     section("analysis", t("report.section.analysis"), () => analysisView(r).concat(fitView(r))),
-    section("disclosure", t("report.section.disclosure"), () => disclosureView(r)));
+    section("structure", t("report.section.structure"), () => structureView(r)),
+    section("disclosure", t("report.section.disclosure"), () => disclosureView(r).concat(issue14Disclosure(r))));
 }
 
 /** A section that folds open; its content is built when first opened (big tables stay cheap). */
@@ -317,6 +318,7 @@ function summaryView(r) {
   const items = (r.summary || []).map((v) => {
     let text = t(v.code, params(v.params));
     if (v.level === "unknown" && v.reason) text += " " + t("metrics.reason." + v.reason, { detail: "" });
+    if (v.capped_by === "structure") text += " " + t("report.capped_by_structure");
     return h("li", { class: "verdict", dataset: { level: v.level, aspect: v.aspect } },
       h("span", { class: "verdict-aspect", text: t("report.aspect." + v.aspect) }),
       h("span", { class: "verdict-level", text: t("report.level." + v.level) }),
@@ -331,6 +333,7 @@ function summaryView(r) {
   const missing = r.not_computed || [];
   const sections = {};
   for (const g of ["utility", "pairs", "analysis", "disclosure"]) Object.assign(sections, r[g] || {});
+  if (r.structure) sections.structure = r.structure;
   return h("div", { class: "ev-summary" },
     h("h3", { id: "h-ev-summary", tabindex: "-1", text: t("report.section.summary") }),
     h("p", { class: "help", text: t("report.summary_intro") }),
@@ -360,8 +363,14 @@ function figureText(v) {
       return t("report.figure.disco", { value: pctValue(f.value, 1), holdout: pctValue(f.holdout, 1) });
     case "inference":
       return t("report.figure.inference", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
+    case "structure":
+      return t("report.figure.structure", { failing: fmtInt((v.params || {}).failing || 0), checks: fmtInt((v.params || {}).checks || 0), worst: f.worst || "–" });
     case "membership":
       return t("report.figure.membership", { value: num(f.value, 3), ci: ci(...(f.ci || [null, null])) });
+    case "cap":
+      return t("report.figure.cap", { cap_s: num(f.cap_s, 3), h_cap_s: num(f.h_cap_s, 3), cap_o: num(f.cap_o, 3) });
+    case "isolated":
+      return t("report.figure.isolated", { value: pct(f.value, 1), natural: pct(f.natural, 1) });
     case "fit":
       return t("report.figure.fit", { value: num(f.value, 2), overlap: num(f.mean_overlap, 3), m: fmtInt(f.m) });
     default:
@@ -395,7 +404,7 @@ function columnsView(r) {
     h("span", { class: "key synthetic", text: t("report.synthetic") })));
   out.push(h("ul", { class: "ev-columns" }, s.items.map((it) => h("li", { class: "ev-column" },
     h("h4", { text: it.name }),
-    h("p", { class: "muted", text: `${t("type." + it.type)} · ${t("report.col.score")} ${num(it.score, 3)} (${it.metric === "ks_complement" ? "KS" : "TV"}) · ${t("report.col.missing")} ${pct((it.missing || {}).real_share)} / ${pct((it.missing || {}).synthetic_share)}` }),
+    h("p", { class: "muted", text: `${t("type." + it.type)} · ${t("report.col.score")} ${num(it.score, 3)} (${it.metric === "ks_complement" ? "KS" : "TV"}) · ${t("report.col.one_way")} ${num(it.s_pmse, 2)} · ${t("report.col.missing")} ${pct((it.missing || {}).real_share)} / ${pct((it.missing || {}).synthetic_share)}` }),
     columnPlot(it)))));
   return out;
 }
@@ -624,6 +633,58 @@ function analysisView(r) {
   return out;
 }
 
+/** Issue 14: the CAP family, isolated records copied closely (counts and distances only), the roles used. */
+function issue14Disclosure(r) {
+  const d = r.disclosure || {};
+  const out = [h("h4", { text: name("cap") }), h("p", { class: "help", text: t("report.cap_intro") })];
+  const cap = d.cap;
+  if (ok(cap)) {
+    out.push(h("p", { text: t("report.cap_keys", { keys: (cap.keys || []).join(", "), target: cap.target }) }));
+    out.push(table([[t("report.col.measure"), t("report.col.value")], ["BaseCAP", num(cap.base_cap, 3)], ["CAPo", num(cap.cap_o, 3)],
+      ["CAPs", num(cap.cap_s, 3)], ["hCAPs", num(cap.h_cap_s, 3)]], name("cap"), { numeric: [1] }));
+    out.push(h("p", { id: "ev-cap-norm", text: cap.basis === "holdout"
+      ? t("report.cap_normalised_holdout", { value: num(cap.normalised, 3), reduction: pct(cap.reduction, 1) })
+      : t("report.cap_normalised_base", { value: num(cap.normalised, 3) }) }));
+  } else out.push(notComputed(cap));
+  const iso = d.isolated;
+  out.push(h("h4", { text: name("isolated") }), h("p", { class: "help", text: t("report.isolated_intro") }));
+  if (ok(iso)) {
+    out.push(h("p", { id: "ev-isolated", text: t("report.isolated_result", { examined: fmtInt(iso.n_examined), outliers: fmtInt(iso.n_outliers),
+      cut: num(iso.rrd_cut, 3), copied: fmtInt(iso.n_copied), threshold: num(iso.srd_threshold, 3), closer: pct(iso.share_closer_synthetic, 1) }) }));
+    if (iso.n_holdout_outliers !== null && iso.n_holdout_outliers !== undefined) {
+      out.push(h("p", { text: t("report.isolated_natural", { copied: fmtInt(iso.n_holdout_copied), outliers: fmtInt(iso.n_holdout_outliers) }) }));
+    }
+    const pts = iso.points || {};
+    if ((pts.rrd || []).length) out.push(isolatedScatter(pts, iso.rrd_cut, iso.srd_threshold));
+  } else out.push(notComputed(iso));
+  const sug = ((r.options || {}).suggested || {});
+  const roles = sug.roles;
+  if (roles) {
+    const reason = (x) => `${x.column} (${t("roles.reason." + x.reason)})`;
+    out.push(h("h4", { text: t("report.roles_h") }));
+    out.push(h("p", { text: t("report.roles_used", { target: roles.target ? reason(roles.target) : "–",
+      sensitive: roles.sensitive ? roles.sensitive.column : "–", qi: (roles.quasi_identifiers || []).map(reason).join(", ") || "–" }) }));
+    if ((roles.skipped || []).length) out.push(h("p", { class: "help", text: t("report.roles_skipped", { columns: roles.skipped.map(reason).join(", ") }) }));
+  }
+  return out;
+}
+
+function isolatedScatter(pts, cut, threshold) {
+  const W = 360, H = 240, L = 44, B = 30;
+  const xmax = Math.max(...pts.rrd, cut || 0) || 1;
+  const ymax = Math.max(...pts.srd, threshold || 0) || 1;
+  const x = (v) => L + (v / xmax) * (W - L - 8);
+  const y = (v) => H - B - (v / ymax) * (H - B - 8);
+  const dots = pts.rrd.map((v, i) => svg("circle", { cx: x(v).toFixed(1), cy: y(pts.srd[i]).toFixed(1), r: 1.6, fill: SYN, "fill-opacity": 0.6 }));
+  const lines = [];
+  if (cut !== null && cut !== undefined) lines.push(svg("line", { x1: x(cut), x2: x(cut), y1: 8, y2: H - B, stroke: "#888", "stroke-dasharray": "4 3" }));
+  if (threshold !== null && threshold !== undefined) lines.push(svg("line", { x1: L, x2: W - 8, y1: y(threshold), y2: y(threshold), stroke: REAL, "stroke-dasharray": "2 2" }));
+  const axisText = (tx, ty, s) => { const el = svg("text", { x: tx, y: ty, "font-size": 10, "text-anchor": "middle" }); el.textContent = s; return el; };
+  return svg("svg", { class: "ev-plot ev-scatter", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("report.isolated_plot") },
+    svg("line", { x1: L, x2: W - 8, y1: H - B, y2: H - B, stroke: "#444" }), svg("line", { x1: L, x2: L, y1: 8, y2: H - B, stroke: "#444" }),
+    ...lines, ...dots, axisText((L + W) / 2, H - 6, "RRD"), axisText(14, (H - B) / 2, "SRD"));
+}
+
 /** Issue 14: the model on the m synthetic data sets, combined by synthpop's rules, against the real fit. */
 function fitView(r) {
   const f = (r.analysis || {}).fit;
@@ -644,6 +705,82 @@ function fitView(r) {
     withSe(x.real.estimate, x.real.se), withSe(x.synthetic.estimate, x.synthetic.se), num(x.synthetic.se_population, 3),
     num(x.std_diff, 2), num(x.overlap, 2)])), name("fit"), { numeric: [1, 2, 3, 4, 5] }));
   return out;
+}
+
+// -- structure (issue 10; evaluation/structure.py)
+function structureView(r) {
+  const s = r.structure;
+  const out = [h("p", { class: "help", text: t("report.structure_intro") })];
+  if (!ok(s)) return out.concat(notComputed(s));
+  if (!(s.groups || []).length && !(s.dependencies || []).length && !(s.derived || []).length) {
+    return out.concat(h("p", { class: "muted", text: t("metrics.reason.no_structure") }));
+  }
+  for (const g of s.groups || []) {
+    out.push(h("h4", { text: t("report.structure_group_h", { group: g.key }) }),
+      h("p", { text: t("report.structure_group_counts", { real: fmtInt(g.n_groups_real), synthetic: fmtInt(g.n_groups_synthetic) }) }));
+    const rows = [[t("report.structure_col.check"), t("report.structure_col.real_groups"), t("report.structure_col.groups"), t("report.structure_col.rows")]];
+    for (const a of g.attributes || []) {
+      rows.push([t("report.structure_attribute", { column: a.column }), pct(a.real_share_groups), pct(a.share_groups), pct(a.share_rows)]);
+    }
+    const n = g.nesting;
+    if (n) rows.push([t("report.structure_nesting", { group: g.key, parent: n.parent }), pct(n.real_share_groups), pct(n.share_groups), pct(n.share_rows)]);
+    if (rows.length > 1) out.push(table(rows, t("report.structure_group_h", { group: g.key }), { numeric: [1, 2, 3] }));
+    if ((g.icc || []).length) {
+      out.push(table([[t("report.structure_col.member"), t("report.structure_col.icc_real"), t("report.structure_col.icc_synthetic")]]
+        .concat(g.icc.map((x) => [x.column, num(x.real, 3), num(x.synthetic, 3)])), "ICC(1)", { numeric: [1, 2] }));
+    }
+    const sz = g.sizes || {};
+    if (sz.real && sz.synthetic) {
+      out.push(table([[t("report.structure_col.sizes")].concat((sz.probs || []).map((p) => pct(p, 0))),
+        [t("report.real")].concat(sz.real.quantiles.map((q) => num(q, 0))),
+        [t("report.synthetic")].concat(sz.synthetic.quantiles.map((q) => num(q, 0)))],
+      t("report.plot.group_sizes", { group: g.key }), { numeric: (sz.probs || []).map((_, k) => k + 1) }));
+      if (sz.histogram) out.push(sizePlot(g.key, sz.histogram));
+    }
+  }
+  if ((s.dependencies || []).length) {
+    out.push(h("h4", { text: t("report.structure_dependencies_h") }),
+      table([[t("report.structure_col.dependency"), t("report.structure_col.real_rows"), t("report.structure_col.mapping_rows"), t("report.structure_col.functional_groups")]]
+        .concat(s.dependencies.map((d) => [`${d.from} → ${d.to}`, pct(d.real_share_rows), pct(d.share_rows), pct(d.share_groups)])),
+      t("report.structure_dependencies_h"), { numeric: [1, 2, 3] }));
+  }
+  if ((s.derived || []).length) {
+    out.push(h("h4", { text: t("report.structure_derived_h") }),
+      table([[t("report.structure_col.derived"), t("report.structure_col.formula"), t("report.structure_col.rows"), t("report.structure_col.exact")]]
+        .concat(s.derived.map((d) => [d.column, d.formula || d.kind || "", d.status === "ok" ? pct(d.share_rows, 2) : t("metrics.reason.not_computed"),
+          d.status === "ok" ? t(d.exact ? "report.yes" : "report.no") : "–"])),
+      t("report.structure_derived_h"), { numeric: [2] }));
+  }
+  out.push(h("p", { class: "help", text: t("report.structure_rule") }));
+  return out;
+}
+
+/** Shares of groups per size bin, real vs synthetic, as SVG bars. */
+function sizePlot(key, hist) {
+  const W = 480, H = 170, L = 40, B = 30, T = 22;
+  const k = hist.real.length;
+  const top = Math.max(...hist.real, ...hist.synthetic, 0.01);
+  const bw = (W - L - 10) / Math.max(k, 1);
+  const y = (v) => T + (H - T - B) * (1 - v / top);
+  const bars = [];
+  for (let i = 0; i < k; i++) {
+    const x0 = L + i * bw;
+    bars.push(svg("rect", { x: x0 + bw * 0.1, y: y(hist.real[i]), width: bw * 0.4, height: H - B - y(hist.real[i]), fill: REAL }),
+      svg("rect", { x: x0 + bw * 0.5, y: y(hist.synthetic[i]), width: bw * 0.4, height: H - B - y(hist.synthetic[i]), fill: SYN }));
+  }
+  const edges = hist.edges;
+  const title = t("report.plot.group_sizes", { group: key });
+  return svg("svg", { class: "ev-plot ev-sizes", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title },
+    svg("title", {}, title),
+    svg("text", { x: L, y: 14, class: "ev-tick" }, title),
+    svg("line", { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: "#888" }),
+    svg("text", { x: L, y: H - B + 14, class: "ev-tick" }, num(edges[0], 0)),
+    svg("text", { x: W - 10, y: H - B + 14, class: "ev-tick", "text-anchor": "end" }, num(edges[edges.length - 1], 0)),
+    svg("text", { x: (W + L) / 2, y: H - 4, class: "ev-tick", "text-anchor": "middle" }, t("report.plot.rows_per_group")),
+    svg("text", { x: 2, y: T + 8, class: "ev-tick" }, pct(top, 0)),
+    svg("rect", { x: W - 150, y: 4, width: 10, height: 10, fill: REAL }), svg("text", { x: W - 136, y: 13, class: "ev-tick" }, t("report.real")),
+    svg("rect", { x: W - 80, y: 4, width: 10, height: 10, fill: SYN }), svg("text", { x: W - 66, y: 13, class: "ev-tick" }, t("report.synthetic")),
+    ...bars);
 }
 
 // -- disclosure

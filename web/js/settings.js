@@ -3,6 +3,7 @@ import { $, $$, fmtInt, h, setMessage } from "./dom.js";
 import { errorText, t } from "./i18n.js";
 import { HOLDOUT_FRACTION, HOLDOUT_MAX_ROWS, includedColumns, randomSeed, state } from "./state.js";
 import * as generate from "./generate.js";
+import * as structure from "./structure.js";
 
 const MANY_LEVELS = 60; // a hint above this many categories (py_engine schema.HIGH_CARDINALITY)
 const SMALL_DATA_ROWS = 200;
@@ -147,6 +148,8 @@ export function payload() {
     out.proper = Boolean(s.proper);
     if (s.visit_sequence) out.visit_sequence = s.visit_sequence.slice();
   }
+  const doc = structure.payload(); // issue 10: the structure found, as the user edited it
+  if (doc) out.structure = doc;
   return out;
 }
 

@@ -43,6 +43,7 @@ export const state = {
   // settings
   settings: defaultSettings(),
   settingsError: null,
+  structure: null, // the structure document as the user edited it (structure.js), null: none found
   // generate
   run: null, // {promise, started, progress, settings, cancelling}
   // result
@@ -57,7 +58,7 @@ export function resetData() {
   state.inspectSeq++;
   Object.assign(state, {
     summary: null, detected: null, dialect: {}, overrides: {}, allCodes: [], busy: null, dataError: null, columnError: null,
-    search: "", settings: defaultSettings(), settingsError: null, run: null, result: null,
+    search: "", settings: defaultSettings(), settingsError: null, structure: null, run: null, result: null,
     downloading: null, downloaded: null, downloadError: null,
   });
 }
