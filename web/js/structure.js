@@ -81,7 +81,7 @@ export function render() {
   if (groups.length) {
     parts.push(h("fieldset", { class: "choices" }, h("legend", { text: t("structure.groups") }),
       h("ul", { class: "plain" }, groups.map((g, i) => checkbox("groups", i, g,
-        t("structure.group", { key: g.key, groups: fmtInt(g.n_groups ?? 0) }),
+        t("structure.group", { group: g.key, groups: fmtInt(g.n_groups ?? 0) }),
         [((g.attributes || []).length ? t("structure.attributes", { columns: g.attributes.join(", ") }) : t("structure.no_attributes")),
           g.parent ? t("structure.parent", { parent: g.parent }) : ""].filter(Boolean).join(" "))))));
     const labels = doc.group_key_labels || "keep";
