@@ -45,6 +45,7 @@ NEST_MIN_LEVELS = 20  # a key that only lies in another: a unit-like name or thi
 MAX_SUM_COLUMNS = 60  # sums/differences are looked for among at most this many numeric columns
 NUMBER_TYPES = (NUMERIC, INTEGER)
 CATEGORY_TYPES = (CATEGORICAL, BOOLEAN)
+MAX_BINS = 20  # a binning has at most this many labels (an age group, not a unit code)
 KINDS = ("linear", "sum", "difference", "group_mean", "binning", "recode")
 
 
@@ -252,7 +253,8 @@ def find_structure(data: Dataset) -> dict:
                 taken.append(y)
     # categoricals: a binning of a number, a recode (one-to-one) of another categorical
     for b in cats:
-        if not free(b) or any(b in gi["attributes"] for gi in out_groups):
+        # a group key names units: it is no recode or binning of a column that is unique per unit
+        if not free(b) or b in groups or any(b in gi["attributes"] for gi in out_groups):
             continue
         done = False
         for a in cats:
@@ -270,7 +272,7 @@ def find_structure(data: Dataset) -> dict:
         if done:
             continue
         for x in nums:
-            if not free(x) or t.levels(x) < t.levels(b) or not t.determines(x, b):
+            if not free(x) or t.levels(b) > MAX_BINS or t.levels(x) < t.levels(b) or not t.determines(x, b):
                 continue
             bins = _binning(data, x, b)
             if bins is not None:

@@ -107,6 +107,21 @@ def test_no_structure_in_independent_columns():
     assert doc["groups"] == [] and doc["dependencies"] == [] and doc["derived"] == []
 
 
+def test_a_group_key_is_no_binning_of_an_attribute_unique_per_group():
+    # every school has its own size: school is then a function of size, but it names units (a group
+    # key with attributes), not a binning of size with one cut per school
+    rng = np.random.default_rng(3)
+    n_school, n = 30, 900
+    school = rng.integers(0, n_school, n)
+    size = rng.permutation(np.arange(100, 100 + 10 * n_school, 10))
+    df = pd.DataFrame({"school": [f"S{s:02d}" for s in school], "size": size[school],
+                       "score": np.round(rng.normal(50, 10, n), 1)})
+    doc = find_structure(_load_df(df))
+    assert [g["key"] for g in doc["groups"]] == ["school"]
+    assert doc["groups"][0]["attributes"] == ["size"]
+    assert all(d["column"] != "school" for d in doc["derived"]), doc["derived"]
+
+
 def test_hsb_school_attributes():
     ds = load_bytes((ML / "hsb.csv").read_bytes())
     doc = find_structure(ds)
