@@ -321,7 +321,8 @@ async def export(fmt: str, options_json: str = "{}", progress_cb=None) -> str:
     stem = _file_stem()
     if fmt in ("csv", "csv-standard"):
         data = to_csv_bytes(_S.result.synthetic, "original" if fmt == "csv" else "standard")
-        name, mime = f"{stem}.csv", "text/csv"
+        # the two CSVs get different names, so saving both keeps both (issue 14)
+        name, mime = (f"{stem}.csv" if fmt == "csv" else f"{stem}_standard.csv"), "text/csv"
     elif fmt == "json":
         from .export import json_document
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import REAL, wait_ready
-from uihelp import axe, column_types, drop_file, included, settle, shot, text, wait_step
+from uihelp import axe, column_types, discard, drop_file, included, settle, shot, text, wait_step
 
 from py_engine.synthesis import auto_minbucket
 
@@ -52,7 +52,10 @@ def download(page, selector: str):
 
 def generate(page, method: str, lang: str, label: str):
     page.check(f"#method-{method}")
+    had = page.evaluate("() => window.localsynth.state.result !== null")
     page.click("#generate")
+    if had:  # a result is there: the page asks before replacing it
+        discard(page)
     wait_step(page, "result", timeout_s=600)
     assert page.is_visible("#step-result")
     summary = page.text_content("#result-summary")
@@ -224,6 +227,7 @@ def test_whole_flow(new_page, tmp_path, lang):
     incomes = pd.to_numeric(df["Income"].str.replace(",", "."), errors="coerce")
     assert incomes.notna().mean() > 0.8 and incomes.min() >= 0
     fname, data = download(page, "#dl-csv-standard")
+    assert fname == f"{stem}_synthetic_{today}_standard.csv"  # not the name of the CSV like the file
     std = read_csv(data, ",")
     assert list(std.columns) == list(df.columns) and len(std) == 2000
     assert not std["Income"].str.contains(",").any()
@@ -256,6 +260,7 @@ def test_whole_flow(new_page, tmp_path, lang):
     page.check("#method-cart")
     page.fill("#n-rows", "400000")
     page.click("#generate")
+    discard(page)
     page.wait_for_function("() => window.localsynth.state.run && window.localsynth.state.run.progress")
     assert page.is_visible("#step-generate")
     assert page.text_content("#gen-elapsed").startswith(text(lang, "generate.elapsed", time="")[:5])
@@ -280,6 +285,7 @@ def test_whole_flow(new_page, tmp_path, lang):
 
     # ---- start over: the data is dropped from the page and the worker
     page.click("#start-over")
+    discard(page)
     assert page.is_visible("#step-data") and not page.is_visible("#data-summary")
     assert page.text_content("#notice") == text(lang, "app.cleared")
     assert page.evaluate("() => window.localsynth.engine.heldFile") is None

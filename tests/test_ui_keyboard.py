@@ -125,5 +125,12 @@ def test_keyboard_only_run(new_page):
     assert page.is_visible("#step-data") and focused(page) == "h-data"
     tab_to(page, "start-over", key="Shift+Tab")
     page.keyboard.press("Enter")
+    # a result is there: the page asks first; the focus is on "Keep", Tab goes to "Discard"
+    page.wait_for_selector("#confirm[open]")
+    assert focused(page) == "confirm-keep"
+    page.keyboard.press("Tab")
+    assert focused(page) == "confirm-discard"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.localsynth.state.summary === null")
     assert page.evaluate("() => window.localsynth.state.summary") is None
     assert focused(page) == "h-data"

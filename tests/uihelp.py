@@ -28,11 +28,18 @@ def text(lang: str, key: str, **params) -> str:
 
 
 def drop_file(page, path: Path | None = None, name: str | None = None, data: bytes | None = None,
-              selector: str = "#drop", mime: str = "text/csv", wait: bool = True) -> None:
+              selector: str = "#drop", mime: str = "text/csv", wait: bool = True,
+              discard_result: bool = True) -> None:
     """Drop a file on the page as a user does: a DataTransfer holding a File, in a drop event; first
-    (unless wait=False) wait until the page is wired, as a user who sees the drop zone would."""
+    (unless wait=False) wait until the page is wired, as a user who sees the drop zone would. When a
+    synthetic result is there the page asks before replacing it: answered "Discard" unless
+    discard_result is False (then the dialog is left open for the caller)."""
     if wait:
         page.wait_for_function("() => window.localsynth !== undefined")
+    # the drop zone loads the file on any step; a drop elsewhere only on the data step (intake.js)
+    asks = wait and page.evaluate(
+        "(zone) => { const s = window.localsynth.state; "
+        "return Boolean(s.result) && !s.run && (zone || s.step === 'data'); }", selector == "#drop")
     data = path.read_bytes() if data is None else data
     handle = page.evaluate_handle(
         """([b64, name, mime]) => {
@@ -46,6 +53,8 @@ def drop_file(page, path: Path | None = None, name: str | None = None, data: byt
         [__import__("base64").b64encode(data).decode(), name or path.name, mime],
     )
     page.dispatch_event(selector, "drop", {"dataTransfer": handle})
+    if asks and discard_result:
+        discard(page)
 
 
 def settle(page, timeout_s: float = 240) -> None:
@@ -102,3 +111,9 @@ def axe(page, label: str, impacts=("serious", "critical")) -> list[dict]:
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"axe-{label}.json").write_text(json.dumps(found, indent=1), encoding="utf-8")
     return [v for v in found if v["impact"] in impacts]
+
+
+def discard(page, timeout_s: float = 10) -> None:
+    """Answer "Discard and continue" in the ask-before-discarding dialog (it must open)."""
+    page.wait_for_selector("#confirm[open]", timeout=timeout_s * 1000)
+    page.click("#confirm-discard")

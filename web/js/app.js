@@ -13,8 +13,9 @@ import * as help from "./help.js";
 import * as report from "./report.js";
 import * as structure from "./structure.js";
 import * as offline from "./offline.js";
+import * as confirm from "./confirm.js";
 
-const modules = [intake, settings, structure, generate, result, report, help, offline];
+const modules = [intake, settings, structure, generate, result, report, help, offline, confirm];
 let engine;
 
 function showStatus() {
@@ -87,6 +88,7 @@ function notice(key, params) {
 
 /** Drop the real data from the page and the worker, and go back to the start. */
 async function startOver() {
+  if (!(await confirm.confirmDiscard("confirm.start_over"))) return;
   if (state.run) await generate.stop();
   resetData(); // also stops answers still under way from bringing the data back
   engine.clear().catch(() => {});
@@ -100,6 +102,7 @@ function onRestart(reread) {
   // the held file again. The page keeps its state; the summary is refreshed when the file is back.
   state.restarting = true;
   state.loadStep = null;
+  state.loadError = null; // the old worker's load, cut short, is not the new one's failure
   document.body.dataset.ready = "false";
   showStatus();
   engine.loaded.then(() => {

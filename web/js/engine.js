@@ -28,8 +28,14 @@ export class Engine {
       const code = portable ? "runtime.portable_blocked" : "runtime.worker_failed";
       this.onLoadError({ kind: "runtime", code, params: {}, message: String(e.message) });
     };
-    this.loaded = this.request("load");
-    this.loaded.catch((err) => this.onLoadError(err.info || err));
+    const loaded = this.request("load");
+    this.loaded = loaded;
+    // a load cut short by a restart (a second cancel while the runtime reloads) is no error: the
+    // new worker loads again (issue 14: a red "Stopped." stayed in the header for good)
+    loaded.catch((err) => {
+      const info = err.info || err;
+      if (this.loaded === loaded || info.code !== "cancelled") this.onLoadError(info);
+    });
   }
 
   receive(msg) {

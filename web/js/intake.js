@@ -4,6 +4,7 @@ import { $, clip, fillTable, fmtBytes, fmtDuration, fmtInt, h, keepFocus, setMes
 import { errorText, lang, t } from "./i18n.js";
 import { DEMO, includedColumns, state } from "./state.js";
 import * as settings from "./settings.js";
+import { confirmDiscard } from "./confirm.js";
 
 const TYPES = ["numeric", "integer", "categorical", "boolean", "date", "datetime", "identifier", "text"];
 const DELIMITERS = [[",", "delimiter.comma"], [";", "delimiter.semicolon"], ["\t", "delimiter.tab"], ["|", "delimiter.pipe"]];
@@ -51,8 +52,12 @@ export function init(c) {
   const table = $("#schema-table");
   table.addEventListener("change", onColumnChange);
   table.addEventListener("keydown", (e) => {
-    // Enter in a codes field applies it at once (change fires on Enter only in some browsers)
-    if (e.key === "Enter" && e.target.dataset.action === "codes") e.target.blur();
+    // Enter in a codes field applies it at once (change fires on Enter only in some browsers); the
+    // focus stays in the field (a blur sent it to the page body, issue 14); the redraw keeps it by data-key
+    if (e.key === "Enter" && e.target.dataset.action === "codes") {
+      e.preventDefault();
+      onColumnChange(e);
+    }
   });
   table.addEventListener("click", onSuggestionClick);
   const allCodes = $("#all-codes");
@@ -108,7 +113,9 @@ function showBusy() {
 }
 
 /** Read a new file. On failure the file the user had stays (the worker keeps it too). */
-export async function loadFile(file) {
+export async function loadFile(file, { confirmed = false } = {}) {
+  if (state.run) return;
+  if (!confirmed && !(await confirmDiscard("confirm.new_file", { name: file.name }))) return;
   if (state.run) return;
   state.dataError = null;
   state.columnError = null;
@@ -153,13 +160,14 @@ function acceptNewData(summary) {
 }
 
 async function loadDemo() {
+  if (!(await confirmDiscard("confirm.new_file", { name: DEMO.name }))) return;
   setBusy("data.reading", { name: DEMO.name, size: "" });
   try {
     const resp = await fetch(new URL(`../${DEMO.url}`, import.meta.url));
     if (!resp.ok) throw new Error(String(resp.status));
     const blob = await resp.blob();
     setBusy(null);
-    await loadFile(new File([blob], DEMO.name, { type: "text/csv" }));
+    await loadFile(new File([blob], DEMO.name, { type: "text/csv" }), { confirmed: true });
   } catch (e) {
     setBusy(null);
     state.dataError = { name: DEMO.name, error: { code: "demo_missing", params: {} }, kept: null };
@@ -171,6 +179,10 @@ async function loadDemo() {
 async function changeDialect(key, value) {
   const held = ctx.engine.heldFile;
   if (!held) return;
+  if (!(await confirmDiscard("confirm.format"))) {
+    render(); // the select shows the format in use again
+    return;
+  }
   const before = { ...state.dialect };
   // only what the user chose is fixed; the rest is detected again under the new choice (a comma
   // separator, say, makes the decimal sign a point)

@@ -176,6 +176,8 @@ export function render() {
   const box = $("#evaluation");
   if (!box) return;
   const e = current();
+  // the JSON download holds the evaluation only once it was run: say so beside it (issue 14)
+  $("#json-note").textContent = !state.result ? "" : t(e.report ? "result.json_with_report" : "result.json_without_report");
   if (!state.result) {
     box.replaceChildren();
     return;

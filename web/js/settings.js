@@ -4,12 +4,16 @@ import { errorText, t } from "./i18n.js";
 import { HOLDOUT_FRACTION, HOLDOUT_MAX_ROWS, includedColumns, randomSeed, state } from "./state.js";
 import * as generate from "./generate.js";
 import * as structure from "./structure.js";
+import { confirmDiscard } from "./confirm.js";
 
 const MANY_LEVELS = 60; // a hint above this many categories (py_engine schema.HIGH_CARDINALITY)
 const SMALL_DATA_ROWS = 200;
 const WIDE_DATA_COLUMNS = 40;
+/** The most synthetic rows the page makes: a browser tab holds a few GB at most, and a table this
+ * long already takes minutes (issue 14: 10,000,000,000 gave "Maximum allowed dimension exceeded"). */
+export const MAX_ROWS = 5_000_000;
 const FIELDS = {
-  n_rows: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.rows_invalid" },
+  n_rows: { min: 1, max: MAX_ROWS, error: "settings.rows_invalid" },
   seed: { min: 0, max: 2 ** 32 - 1, error: "settings.seed_invalid" },
   minbucket: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.minbucket_invalid", optional: true },
 };
@@ -111,9 +115,10 @@ function onVisitClick(e) {
   if (again) again.focus();
 }
 
-/** A whole number typed with or without thousands separators and spaces. */
+/** A whole number in digits only (spaces around it allowed). "2,5" or "4.454" is refused, not read
+ * as 25 or 4454: a separator may be a decimal sign or a thousands sign, and guessing loses (issue 14). */
 function parseWhole(text) {
-  const s = String(text ?? "").replace(/[\s.,_'’]/g, "");
+  const s = String(text ?? "").trim();
   return /^\d+$/.test(s) ? Number(s) : NaN;
 }
 
@@ -164,7 +169,9 @@ function start() {
     return;
   }
   state.settingsError = null;
-  generate.run(p);
+  confirmDiscard("confirm.generate").then((ok) => {
+    if (ok && !state.run) generate.run(p);
+  });
 }
 
 /** Hints when the data suggests another method than the one chosen. */
@@ -197,7 +204,7 @@ function showField(field, id) {
   if (input.value !== String(value)) input.value = value;
   const err = errors[field];
   input.setAttribute("aria-invalid", err ? "true" : "false");
-  setMessage($(`${id}-error`), err ? t(err) : "");
+  setMessage($(`${id}-error`), err ? t(err, { max: fmtInt(MAX_ROWS) }) : "");
 }
 
 function renderVisit() {
@@ -226,7 +233,7 @@ export function render() {
   for (const r of $$("input[name=missing]")) r.checked = r.value === s.missing;
   $("#method-hints").replaceChildren(...hints().map((text) => h("li", { text })));
   showField("n_rows", "#n-rows");
-  $("#n-rows-help").textContent = t("settings.rows_help", { rows: fmtInt(sum.n_rows) });
+  $("#n-rows-help").textContent = t("settings.rows_help", { rows: fmtInt(sum.n_rows), max: fmtInt(MAX_ROWS) });
   showField("seed", "#seed");
   $("#holdout").checked = s.holdout;
   $("#holdout-label").textContent = t("settings.holdout", { percent: Math.round(HOLDOUT_FRACTION * 100) });
