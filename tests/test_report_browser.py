@@ -70,8 +70,9 @@ def test_report_in_the_page_and_as_pdf(new_page, lang, tmp_path):
     assert text(lang, "report.section.summary") in summary and "AUC" in summary
     assert not re.search(r"\b(report|metrics|verdict)\.[a-z_]+", page.text_content("#evaluation"))
     # sections fold open; plots are SVG drawn in the page, with text alternatives
-    sections = page.eval_on_selector_all(".ev-section", "els => els.map(e => e.open)")
-    assert sections == [False] * 6
+    sections = page.eval_on_selector_all(".ev-section", "els => els.map(e => [e.id, e.open])")
+    assert sections == [[f"ev-{s}", False] for s in ("columns", "utility", "pairs", "combinations", "analysis",
+                                                      "structure", "disclosure")]
     page.focus("#ev-columns > summary")
     page.keyboard.press("Enter")
     for sid in ("pairs", "combinations", "analysis", "disclosure", "utility"):

@@ -47,6 +47,7 @@ export function init(c) {
   });
   if (!supported()) return;
   navigator.serviceWorker.register(new URL("../sw.js", import.meta.url), { scope: "./" }).then((reg) => {
+    if (!reg) return; // registration blocked by the browser's policy (it resolves without one)
     watch(reg);
     navigator.serviceWorker.ready.then(() => {
       offline.ready = true;

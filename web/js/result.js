@@ -38,6 +38,28 @@ export function noteText(n) {
   return text === "notes." + n.code ? t(n.code, params) : text;
 }
 
+/** Method dp: the privacy claim as the engine recorded it (SynthResult.settings), and whether the public
+ * domain was covered by it (not when it was read from the data, settings.domain_from_data). */
+function renderPrivacy(r) {
+  const box = $("#result-privacy");
+  const st = r.settings || {};
+  box.hidden = r.method !== "dp";
+  if (r.method !== "dp") {
+    box.replaceChildren();
+    return;
+  }
+  const claim = t("result.dp_claim", {
+    epsilon: Number(st.epsilon).toLocaleString(lang(), { maximumSignificantDigits: 6 }),
+    delta: String(st.delta),
+  });
+  const domain = t(st.domain_from_data ? "result.dp_domain_not_covered" : "result.dp_domain_covered");
+  box.replaceChildren(...[claim, domain].map((text) => {
+    const li = document.createElement("li");
+    li.textContent = text;
+    return li;
+  }));
+}
+
 export function render() {
   const r = state.result;
   if (!r) return;
@@ -49,6 +71,7 @@ export function render() {
   $("#result-holdout").textContent = r.holdout_rows
     ? t("result.holdout", { train: fmtInt(r.train_rows), holdout: fmtInt(r.holdout_rows) })
     : t("result.no_holdout", { train: fmtInt(r.train_rows ?? r.n_real) });
+  renderPrivacy(r);
   const notes = r.notes || [];
   $("#result-notes-box").hidden = notes.length === 0;
   $("#result-notes-summary").textContent = t("result.notes", { count: fmtInt(notes.length) });

@@ -17,6 +17,11 @@ const FIELDS = {
   seed: { min: 0, max: 2 ** 32 - 1, error: "settings.seed_invalid" },
   minbucket: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.minbucket_invalid", optional: true },
 };
+// method dp: the engine's limits (py_engine/dp/accounting.py; errors.dp.bad_epsilon, bad_delta)
+const DP_FIELDS = {
+  epsilon: { above: 0, max: 100, error: "settings.dp_epsilon_invalid" },
+  delta: { above: 0, below: 0.01, error: "settings.dp_delta_invalid" },
+};
 
 /** The rows the model is fitted on (without the holdout), as py_engine/holdout.py splits them. */
 function fittedRows() {
@@ -35,7 +40,7 @@ let errors = {}; // field -> error key, shown once the user left the field or pr
 
 export function init(c) {
   ctx = c;
-  for (const r of $$("input[name=method]")) r.addEventListener("change", () => set("method", r.value));
+  for (const r of $$("input[name=method]")) r.addEventListener("change", () => setMethod(r.value));
   for (const r of $$("input[name=missing]")) r.addEventListener("change", () => set("missing", r.value));
   $("#holdout").addEventListener("change", (e) => set("holdout", e.target.checked));
   $("#proper").addEventListener("change", (e) => set("proper", e.target.checked));
@@ -51,6 +56,24 @@ export function init(c) {
       render();
     });
   }
+  for (const [id, field] of [["#dp-epsilon", "epsilon"], ["#dp-delta", "delta"]]) {
+    const input = $(id);
+    input.addEventListener("input", () => {
+      state.settings[field] = input.value;
+      if (errors[field] && validateDp(field)) render();
+    });
+    input.addEventListener("change", () => {
+      validateDp(field);
+      render();
+    });
+  }
+  $("#dp-from-data").addEventListener("change", (e) => {
+    state.settings.domain_from_data = e.target.checked;
+    delete errors.domain;
+    if (state.settingsError && !state.settingsError.local) state.settingsError = null; // a new domain choice
+    render();
+  });
+  $("#dp-domain-file").addEventListener("change", onDomainFile);
   $("#new-seed").addEventListener("click", () => {
     state.settings.seed = String(randomSeed());
     delete errors.seed;
@@ -68,6 +91,62 @@ export function init(c) {
 function set(key, value) {
   state.settings[key] = value;
   render();
+}
+
+/** Method dp refuses the stages that read real rows after fitting (SynthSettings.from_dict): imputing
+ * missing values is switched to synthesising them; CART's smoothing and proper are never sent for dp. */
+function setMethod(value) {
+  state.settings.method = value;
+  if (value === "dp" && state.settings.missing === "impute") state.settings.missing = "synthesise";
+  if (value !== "dp") for (const k of ["epsilon", "delta", "domain"]) delete errors[k];
+  render();
+}
+
+/** A domain file the user chose: its JSON document is sent as settings.domain (checked by the engine). */
+async function onDomainFile(e) {
+  const file = e.target.files && e.target.files[0];
+  const s = state.settings;
+  s.domain = null;
+  s.domain_name = "";
+  delete errors.domain;
+  if (state.settingsError && !state.settingsError.local) state.settingsError = null;
+  if (file) {
+    try {
+      const doc = JSON.parse(await file.text());
+      if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error("not an object");
+      s.domain = doc;
+      s.domain_name = file.name;
+    } catch {
+      errors.domain = "settings.dp_domain_unreadable";
+    }
+  }
+  render();
+}
+
+/** A decimal number as typed: 1, 0,5 (decimal comma), 0.5, 1e-9. */
+function parseDecimal(text) {
+  let str = String(text ?? "").trim().replace(/\s/g, "");
+  if (str.includes(",") && !str.includes(".")) str = str.replace(",", ".");
+  return /^(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(str) ? Number(str) : NaN;
+}
+
+function validateDp(field) {
+  const spec = DP_FIELDS[field];
+  const v = parseDecimal(state.settings[field]);
+  const ok = Number.isFinite(v) && v > spec.above && (spec.max === undefined || v <= spec.max)
+    && (spec.below === undefined || v < spec.below);
+  if (ok) delete errors[field];
+  else errors[field] = spec.error;
+  return ok;
+}
+
+/** dp needs a public domain: a domain file, or the explicit opt-in to read it from the data. */
+function validateDomain() {
+  const s = state.settings;
+  if (errors.domain === "settings.dp_domain_unreadable") return false;
+  if (s.domain || s.domain_from_data) delete errors.domain;
+  else errors.domain = "settings.dp_domain_needed";
+  return !errors.domain;
 }
 
 /** New data arrived: rows as many as the input, a fresh seed (kept when only the format changed). */
@@ -138,7 +217,8 @@ function validate(field) {
 export function payload() {
   const s = state.settings;
   const fields = s.method === "cart" ? ["n_rows", "seed", "minbucket"] : ["n_rows", "seed"];
-  const ok = fields.map(validate).every(Boolean);
+  let ok = fields.map(validate).every(Boolean);
+  if (s.method === "dp") ok = [validateDp("epsilon"), validateDp("delta"), validateDomain()].every(Boolean) && ok;
   if (!ok) return null;
   const out = {
     method: s.method,
@@ -153,6 +233,14 @@ export function payload() {
     out.proper = Boolean(s.proper);
     if (s.visit_sequence) out.visit_sequence = s.visit_sequence.slice();
   }
+  if (s.method === "dp") {
+    out.epsilon = parseDecimal(s.epsilon);
+    out.delta = parseDecimal(s.delta);
+    if (s.domain_from_data) out.domain_from_data = true;
+    else out.domain = s.domain;
+    if (out.missing === "impute") out.missing = "synthesise"; // refused by dp (dp.refused_stage)
+    return out; // the structure found in the data is not used by dp (it would read the real rows)
+  }
   const doc = structure.payload(); // issue 10: the structure found, as the user edited it
   if (doc) out.structure = doc;
   return out;
@@ -164,7 +252,7 @@ function start() {
   if (!p) {
     state.settingsError = { local: true }; // shown as settings.invalid
     render();
-    const first = $(".field [aria-invalid=true]");
+    const first = $(".field [aria-invalid=true], #dp-from-data[aria-invalid=true]");
     if (first) first.focus();
     return;
   }
@@ -246,6 +334,7 @@ export function render() {
     if (!el.closest("#visit-list")) el.disabled = !cart;
   }
   $("#advanced-note").hidden = cart;
+  renderDp();
   renderVisit();
   if (!cart) for (const b of $$("#visit-list button, #visit-reset")) b.disabled = true;
   if (state.settingsError && state.settingsError.local && !Object.keys(errors).length) state.settingsError = null;
@@ -253,4 +342,29 @@ export function render() {
   setMessage($("#settings-message"), !err ? "" : err.local ? t("settings.invalid")
     : t("generate.failed", { message: errorText(err) }));
   $("#generate").disabled = includedColumns().length === 0 || Boolean(state.busy);
+}
+
+function showDpField(field, id) {
+  const input = $(id);
+  const value = state.settings[field] ?? "";
+  if (input.value !== String(value)) input.value = value;
+  const err = errors[field];
+  input.setAttribute("aria-invalid", err ? "true" : "false");
+  setMessage($(`${id}-error`), err ? t(err) : "");
+}
+
+/** The dp fields: shown only for method dp; imputation is not offered there. */
+function renderDp() {
+  const s = state.settings;
+  const dp = s.method === "dp";
+  $("#dp-box").hidden = !dp;
+  $("#missing-impute").disabled = dp;
+  if (!dp) return;
+  showDpField("epsilon", "#dp-epsilon");
+  showDpField("delta", "#dp-delta");
+  $("#dp-from-data").checked = Boolean(s.domain_from_data);
+  $("#dp-from-data").setAttribute("aria-invalid", errors.domain ? "true" : "false");
+  $("#dp-domain-status").textContent = s.domain
+    ? t("settings.dp_domain_loaded", { name: s.domain_name }) : t("settings.dp_domain_none");
+  setMessage($("#dp-domain-error"), errors.domain ? t(errors.domain) : "");
 }

@@ -17,6 +17,12 @@ export function defaultSettings() {
     smoothing: "density", // the engine's default: kernel noise on rare numeric values only
     proper: false,
     visit_sequence: null, // null: the table order of the included columns
+    // method dp (py_engine/dp; SynthSettings.epsilon, delta, domain, domain_from_data)
+    epsilon: "1",
+    delta: "1e-9", // the engine's default
+    domain: null, // a domain document read from a file the user chose ({format: "localsynth.dp-domain", ...})
+    domain_name: "",
+    domain_from_data: false, // opt-in: the domain read from the data is NOT covered by the guarantee
   };
 }
 
