@@ -1,5 +1,5 @@
 """The structure of a table: group keys and their attributes, nested keys, exact dependencies between
-categoricals, and derived columns (the document in /work/coord/STRUCTURE_CONTRACT.md).
+categoricals, and derived columns (the structure document, ARCHITECTURE.md).
 
     doc = find_structure(dataset)           # everything found, each item "enabled": true
     doc = resolve_structure(dataset, edited) # the user's edits merged and checked

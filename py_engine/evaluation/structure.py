@@ -1,7 +1,7 @@
 """Does the synthetic table keep the real table's structure? (the report's "Structure" section)
 
 Input: the real (train) and synthetic Datasets and the structure document found in the real data
-(py_engine/structure.py; /work/coord/STRUCTURE_CONTRACT.md). Only items with "enabled" true are
+(py_engine/structure.py; ARCHITECTURE.md). Only items with "enabled" true are
 checked. Every check is measured on the real rows too, so the report shows what the real data give.
 
 - **Group attributes** (key G -> attribute B): the share of synthetic groups (levels of G) in which B
