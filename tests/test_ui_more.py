@@ -136,7 +136,10 @@ def _run_and_cancel(page, after_step: int) -> tuple[float, bool]:
     page.click("[data-goto=settings]")
     page.check("#method-cart")
     page.fill("#n-rows", "400000")
+    had_result = page.evaluate("() => !!window.localsynth.state.result")
     page.click("#generate")
+    if had_result:  # the page asks before the new run replaces the result
+        discard(page)
     page.wait_for_function("(k) => { const r = window.localsynth.state.run; return r && r.progress && r.progress.step >= k; }",
                            arg=after_step)
     t0 = time.perf_counter()
