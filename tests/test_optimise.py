@@ -178,17 +178,24 @@ def test_schedule_fits_budget():
     assert big[-1][0] >= plan[-1][0]
 
 
+def _run(coro):
+    """asyncio.run in a thread of its own: the browser tests' Playwright loop may be running in this one."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def test_browser_entry_optimises_and_stop_keeps_best():
     """The worker's synthesise with settings.optimise gives the same choice as the API (same seed,
     budget), and a stop request ends the search with the best so far."""
-    import asyncio
-
     from py_engine import browser
 
     ds = _table(500)
     csv = ds.values.to_csv(index=False).encode()
     json.loads(browser.inspect(csv, "t.csv", json.dumps({"lang": "en"})))
-    out = json.loads(asyncio.run(browser.synthesise(json.dumps(
+    out = json.loads(_run(browser.synthesise(json.dumps(
         {"seed": 7, "holdout": 0.2, "optimise": {"budget": 50_000}, "lang": "en"}))))["ok"]
     data = browser.from_raw(browser._S.raw, browser._S.schema)
     train, _, _ = split(data, 0.2, seed=7)
@@ -203,7 +210,7 @@ def test_browser_entry_optimises_and_stop_keeps_best():
         if sum(1 for s in seen if s["stage"] == "optimise") == 3:
             browser.request_stop()
 
-    out = json.loads(asyncio.run(browser.synthesise(json.dumps(
+    out = json.loads(_run(browser.synthesise(json.dumps(
         {"seed": 7, "holdout": 0.2, "optimise": {"budget": 10**9}, "lang": "en"}), progress)))["ok"]
     assert out["optimisation"]["stopped"] == "user" and out["optimisation"]["chosen"] is not None
     assert out["n_rows"] == train.n_rows
