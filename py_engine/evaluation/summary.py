@@ -35,6 +35,13 @@ CAP_LOW, CAP_HIGH = 0.10, 0.30
 ISOLATED_LOW, ISOLATED_HIGH = 5.0, 20.0
 
 
+
+def _excess_level(share: float, natural: float | None, low: float, high: float) -> tuple[float, float, str]:
+    """Shares in percent, and the risk level of the share above its natural level (holdout baseline)."""
+    share, natural = 100 * share, 100 * natural if natural is not None else 0.0
+    excess = share - natural
+    return share, natural, "low" if excess <= low else "moderate" if excess <= high else "high"
+
 def _verdict(aspect: str, level: str, figure: dict | None, reason: str | None = None, **params) -> dict:
     out = {"aspect": aspect, "level": level, "code": f"verdict.{aspect}.{level}", "figure": figure,
            "params": params}
@@ -82,10 +89,7 @@ def summarise(report: dict) -> list[dict]:
     d = report.get("disclosure", {})
     cp = d.get("copies")
     if _ok(cp) and cp.get("share") is not None:
-        share = 100 * cp["share"]
-        natural = 100 * cp["natural"] if cp.get("natural") is not None else 0.0
-        excess = share - natural
-        level = "low" if excess <= COPIES_LOW else "moderate" if excess <= COPIES_HIGH else "high"
+        share, natural, level = _excess_level(cp["share"], cp.get("natural"), COPIES_LOW, COPIES_HIGH)
         out.append(_verdict("copies", level, {"metric": "exact_copy_share", "value": cp["share"],
                                               "natural": cp.get("natural")},
                             percent=round(share, 2), natural=round(natural, 2)))
@@ -187,10 +191,7 @@ def _issue14_verdicts(report: dict) -> list[dict]:
         out.append(_unknown("cap", cap))
     iso = d.get("isolated")
     if _ok(iso) and iso.get("share_copied") is not None:
-        share = 100 * iso["share_copied"]
-        natural = 100 * iso["natural"] if iso.get("natural") is not None else 0.0
-        excess = share - natural
-        level = "low" if excess <= ISOLATED_LOW else "moderate" if excess <= ISOLATED_HIGH else "high"
+        share, natural, level = _excess_level(iso["share_copied"], iso.get("natural"), ISOLATED_LOW, ISOLATED_HIGH)
         out.append(_verdict("isolated", level, {"metric": "isolated_copied_share", "value": iso["share_copied"],
                                                 "natural": iso.get("natural"), "n_copied": iso["n_copied"],
                                                 "n_outliers": iso["n_outliers"]},
