@@ -102,7 +102,11 @@ def test_a_tampered_runtime_file_stops_the_app_naming_it(browser, portable, tmp_
         assert page.get_attribute("body", "data-ready") != "true"
         # the page stays usable: the help opens, the language switches
         page.click("[data-lang=nl]")
-        assert page.text_content("#runtime-status") == text("nl", "errors.runtime.bad_file", file=file)
+        # the strings of the other language arrive asynchronously (a script per file from file://)
+        want = text("nl", "errors.runtime.bad_file", file=file)
+        page.wait_for_function("(want) => document.querySelector('#runtime-status').textContent === want",
+                               arg=want, timeout=30_000)
+        assert page.text_content("#runtime-status") == want
     finally:
         ctx.close()
 
