@@ -270,3 +270,25 @@ def test_utility_scored_against_held_out_rows():
     assert s["two_way"] == pytest.approx(two_way_spmse(val, fit)["mean"])
     assert s["two_way"] > 0.1
     assert s["copies"] == pytest.approx(1.0)
+
+
+def test_risk_calibrated_at_full_size_when_defaults_break_limits_on_a_sample(monkeypatch):
+    """The last round on a row sample and the defaults outside the limits: the defaults are fitted
+    once on the whole internal train part and every last-round AUC is shifted by the difference."""
+    import py_engine.optimise as opt
+
+    monkeypatch.setattr(opt, "MAX_ROUND_ROWS", 200)
+    grid = opt.candidate_grid
+    monkeypatch.setattr(opt, "candidate_grid", lambda methods: grid(methods)[:3])  # the defaults and two more
+    ds = _table(450)
+    o = syn_optimised(ds, {"seed": 1}, {"budget": 10**9, "seeds": 2, "max_auc": 0.0,
+                                         "methods": ["cart"]}).optimisation
+    cal = o["calibration"]
+    assert cal["rows"] == o["internal"]["train_rows"] > 200
+    d = next(c for c in o["candidates"] if c["id"] == "default")["rounds"][-1]["score"]
+    assert d["auc"] == pytest.approx(cal["default_full"]["auc"], abs=1e-5)
+    assert d["auc_sample"] - d["auc"] == pytest.approx(cal["auc_offset"], abs=1e-5)
+    # within the limits on the sample: nothing to calibrate
+    o2 = syn_optimised(ds, {"seed": 1}, {"budget": 10**9, "seeds": 2, "max_auc": 1.0, "max_copies_excess": 1.0,
+                                          "methods": ["cart"]}).optimisation
+    assert o2["calibration"] is None
