@@ -27,7 +27,7 @@ How it works
   none meets the limits, the one that comes closest (least excess over the limits) is chosen, and the
   record says so. The defaults are the null hypothesis (`honest_choice`): another candidate replaces
   them only if it beats them by more than SIGNIFICANCE standard errors of the per-seed difference in
-  the last round (the same seeds for every candidate, so the comparison is paired), or if the
+  the last round (and is no worse in-sample) (the same seeds for every candidate, so the comparison is paired), or if the
   defaults break limits it meets; so the choice is never worse than the defaults by the internal
   measure, and the minimum of several noisy means (biased low) does not decide alone. The figures a
   user is shown for the final synthesis come from a run with the user's seed, which the search never
@@ -229,7 +229,7 @@ def choose(scored: list[dict], opts: OptimiseOptions) -> tuple[dict, bool]:
     return best, rank_key(best["score"], opts)[0] == 0
 
 
-SIGNIFICANCE = 1.0  # a candidate replaces the defaults only if it is better by more than this many SEs
+SIGNIFICANCE = 2.0  # a candidate replaces the defaults only if it is better by more than this many SEs
 
 
 def paired_gain(cand_runs: list[dict] | None, default_runs: list[dict] | None, key: str) -> tuple[float, float] | None:
@@ -253,8 +253,10 @@ def honest_choice(scored: list[dict], opts: OptimiseOptions) -> tuple[dict, bool
     """The choice rule with the defaults as the null hypothesis: `choose` ranks the candidates; a
     candidate other than the defaults is taken only if it beats the defaults, paired over the seeds of
     the last round, by more than SIGNIFICANCE standard errors on what the rule decided on -- utility
-    ("utility" criterion) or membership AUC ("risk") -- or if the defaults break the limits the
-    candidate meets. Otherwise the defaults stay (the smallest of several noisy means is biased low:
+    against the held-out rows ("utility" criterion; and then no worse on average in-sample, against
+    the rows fitted on, which is how the final figures are measured) or membership AUC ("risk") --
+    or if the defaults break the limits the candidate meets. Two SEs because the best of many
+    candidates is compared (a multiple comparison), with few seeds. Otherwise the defaults stay (the smallest of several noisy means is biased low:
     without this test the search picks noise). Returns (candidate, within limits, reason): reason is
     "defaults_best", "significant", "defaults_outside_limits", "not_significant" or "no_defaults"."""
     best, within = choose(scored, opts)
@@ -268,7 +270,8 @@ def honest_choice(scored: list[dict], opts: OptimiseOptions) -> tuple[dict, bool
         return best, within, "defaults_outside_limits"
     key = "utility" if opts.criterion == "utility" else "auc"
     g = paired_gain(best.get("runs"), default.get("runs"), key)
-    if g is not None and g[0] > SIGNIFICANCE * g[1] and g[0] > 0:
+    guard = paired_gain(best.get("runs"), default.get("runs"), "two_way_fit") if key == "utility" else None
+    if g is not None and g[0] > SIGNIFICANCE * g[1] and g[0] > 0 and (guard is None or guard[0] >= 0):
         return best, within, "significant"
     return default, d_within, "not_significant"
 
@@ -308,7 +311,9 @@ def score(fit_rows: Dataset, synthetic: Dataset, validation: Dataset, utility: s
     from .evaluation.utility import spmse_logit, two_way_spmse
 
     tw = two_way_spmse(validation, synthetic)["mean"]
-    out = {"two_way": tw}
+    # in-sample too (against the rows fitted on, as the final figures are measured): a guard in
+    # `honest_choice`, so a candidate is taken only if it is no worse by that measure either
+    out = {"two_way": tw, "two_way_fit": two_way_spmse(fit_rows, synthetic)["mean"]}
     if utility == "logit":
         out["logit"] = spmse_logit(validation, synthetic)["s_pmse"]
     ec = exact_copies(fit_rows, synthetic, validation)

@@ -66,13 +66,15 @@ def test_choice_none_within_limits_takes_closest():
     assert (best["id"], ok) == ("B", False)
 
 
-def _runs(utils, aucs=None):
+def _runs(utils, aucs=None, fit=None):
     aucs = aucs or [0.52] * len(utils)
-    return [{"utility": u, "auc": a, "copies_excess": 0.0} for u, a in zip(utils, aucs, strict=True)]
+    fit = fit or utils
+    return [{"utility": u, "auc": a, "copies_excess": 0.0, "two_way_fit": f}
+            for u, a, f in zip(utils, aucs, fit, strict=True)]
 
 
-def _with_runs(cid, order, utils, aucs=None):
-    runs = _runs(utils, aucs)
+def _with_runs(cid, order, utils, aucs=None, fit=None):
+    runs = _runs(utils, aucs, fit)
     mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
     return {"id": cid, "order": order, "score": mean, "runs": runs}
 
@@ -89,6 +91,9 @@ def test_honest_choice_keeps_defaults_unless_significantly_better():
     y = _with_runs("Y", 2, [1.7, 1.75, 1.65])
     best, ok, why = honest_choice([d, x, y], opts)
     assert (best["id"], why) == ("Y", "significant")
+    # ... but not if it is worse in-sample (against the rows fitted on) on average
+    y_fit = _with_runs("Y", 2, [1.7, 1.75, 1.65], fit=[2.1, 2.0, 2.05])
+    assert honest_choice([d, x, y_fit], opts)[0]["id"] == "default"
     # defaults outside the AUC limit and the candidate within: the rule's risk limit decides
     d_risky = _with_runs("default", 0, [2.0, 2.0, 2.0], [0.6, 0.6, 0.6])
     best, ok, why = honest_choice([d_risky, x], opts)
