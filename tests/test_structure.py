@@ -374,3 +374,23 @@ def test_browser_inspect_returns_the_structure():
     doc = reply["ok"]["structure"]
     assert doc is not None and doc["groups"][0]["key"] == "School"
     browser.clear()
+
+
+def test_marginals_say_the_structure_is_not_kept():
+    """Independent marginals keep no relation between columns: the notes say what structure was found
+    and not kept (both languages), and nothing when structure is switched off or absent."""
+    from py_engine.i18n import translate
+    from py_engine.synthesis import syn
+
+    ds = load_bytes((ML / "hsb.csv").read_bytes())
+    r = syn(ds, {"method": "marginal", "seed": 1})
+    note = next(n for n in r.notes if n["code"] == "structure_not_kept")
+    assert "School" in note["params"]["lines"]
+    assert _constant_within(r.synthetic.values, "School", "Sector") < 0.5  # indeed not kept
+    for lang in ("en", "nl"):
+        text = translate("notes.structure_not_kept", lang, **note["params"])
+        assert "School" in text and "{" not in text
+    off = syn(ds, {"method": "marginal", "seed": 1, "structure": False})
+    assert not any(n["code"] == "structure_not_kept" for n in off.notes)
+    plain = _load_df(pd.DataFrame({"x": np.arange(200) % 7, "y": np.arange(200) % 3 * 1.5}))
+    assert not any(n["code"] == "structure_not_kept" for n in syn(plain, {"method": "marginal", "seed": 1}).notes)
