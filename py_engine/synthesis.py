@@ -299,6 +299,16 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
         from .methods import marginal
 
         s.visit_sequence = None
+        if not (s.structure is False or (isinstance(s.structure, dict) and s.structure.get("off"))):
+            # independent marginals keep no relation between columns, so no structure either: said
+            # in the notes (the report's Structure section then shows what is lost)
+            from .methods import grouped
+            from .structure import resolve_structure, summary_lines
+
+            found = resolve_structure(data, s.structure)
+            fp = grouped.plan(found, synth_cols)
+            if fp["groups"] or fp["dependencies"] or fp["derived"]:
+                notes.append(common.note("structure_not_kept", None, lines="; ".join(summary_lines(found))))
         shapes = {c: marginal.id_shape(data.values[c]) for c in ids}
         model = marginal.fit_model(data.schema, encs, ids, data.columns, n_real, shapes)
         real_ids = {c: data.values[c] for c in ids}
