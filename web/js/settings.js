@@ -5,6 +5,7 @@ import { HOLDOUT_FRACTION, HOLDOUT_MAX_ROWS, includedColumns, randomSeed, state 
 import * as generate from "./generate.js";
 import * as structure from "./structure.js";
 import { confirmDiscard } from "./confirm.js";
+import * as domainEditor from "./domain.js";
 
 const MANY_LEVELS = 60; // a hint above this many categories (py_engine schema.HIGH_CARDINALITY)
 const SMALL_DATA_ROWS = 200;
@@ -69,11 +70,17 @@ export function init(c) {
   }
   $("#dp-from-data").addEventListener("change", (e) => {
     state.settings.domain_from_data = e.target.checked;
+    if (e.target.checked) state.settings.domain_source = "data";
     delete errors.domain;
     if (state.settingsError && !state.settingsError.local) state.settingsError = null; // a new domain choice
     render();
   });
   $("#dp-domain-file").addEventListener("change", onDomainFile);
+  domainEditor.init(c, () => {
+    if (errors.domain) validateDomain();
+    if (state.settingsError && !state.settingsError.local) state.settingsError = null;
+    render();
+  });
   $("#new-seed").addEventListener("click", () => {
     state.settings.seed = String(randomSeed());
     delete errors.seed;
@@ -116,6 +123,7 @@ async function onDomainFile(e) {
       if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error("not an object");
       s.domain = doc;
       s.domain_name = file.name;
+      s.domain_source = "file";
     } catch {
       errors.domain = "settings.dp_domain_unreadable";
     }
@@ -145,6 +153,7 @@ function validateDomain() {
   const s = state.settings;
   if (errors.domain === "settings.dp_domain_unreadable") return false;
   if (s.domain || s.domain_from_data) delete errors.domain;
+  else if (s.domain_source === "editor") errors.domain = "settings.dp_domain_unconfirmed";
   else errors.domain = "settings.dp_domain_needed";
   return !errors.domain;
 }
@@ -155,6 +164,11 @@ export function onNewData({ keepSeed = false } = {}) {
   s.n_rows = String(state.summary.n_rows);
   if (!keepSeed || s.seed === null || s.seed === "") s.seed = String(randomSeed());
   s.visit_sequence = null;
+  if (s.domain_source === "editor") { // the suggestion came from the previous file
+    s.domain = null;
+    s.domain_source = null;
+  }
+  domainEditor.reset();
   state.settingsError = null;
   errors = {};
 }
@@ -364,7 +378,9 @@ function renderDp() {
   showDpField("delta", "#dp-delta");
   $("#dp-from-data").checked = Boolean(s.domain_from_data);
   $("#dp-from-data").setAttribute("aria-invalid", errors.domain ? "true" : "false");
-  $("#dp-domain-status").textContent = s.domain
-    ? t("settings.dp_domain_loaded", { name: s.domain_name }) : t("settings.dp_domain_none");
+  $("#dp-domain-status").textContent = s.domain_source === "editor"
+    ? t(s.domain ? "settings.dp_domain_status_edited" : "settings.dp_domain_status_unconfirmed")
+    : s.domain ? t("settings.dp_domain_loaded", { name: s.domain_name }) : t("settings.dp_domain_none");
+  domainEditor.render();
   setMessage($("#dp-domain-error"), errors.domain ? t(errors.domain) : "");
 }
