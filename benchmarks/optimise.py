@@ -58,6 +58,8 @@ def run(table: str, seed: int, optimise: bool) -> dict:
         out["rounds"] = o["rounds"]
         out["within_limits"] = o["within_limits"]
         out["reason"] = o.get("reason")
+        out["calibration"] = o.get("calibration")
+        out["confirmation"] = o.get("confirmation")
     return out
 
 

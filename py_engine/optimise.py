@@ -354,6 +354,7 @@ class Search:
         self.stopped = None  # None, "budget" or "user"
         self.rounds: list[dict] = []
         self.calibration: dict | None = None
+        self.confirmation: dict | None = None
 
     def schedule(self, top: int | None = None) -> list[tuple[int, int]]:
         """(rows, seeds) per round: rows x ETA each round up to `top` (the internal train size, at most
@@ -432,6 +433,72 @@ class Search:
                     nxt.append(default[0])  # the defaults always go on, so the front can show them
                 alive = sorted(nxt, key=lambda c: c["order"])
         yield from self.calibrate(plan[-1][0] if plan else 0, should_stop)
+        if not self.stopped:
+            yield from self.confirm(should_stop)
+
+    def _full_fit(self, cand: dict) -> Work[dict]:
+        """Fit a candidate on the whole internal train part (one seed, the same for every candidate)
+        and score it against V."""
+        n_t = len(self.train_idx)
+        fit_rows = self.data.take(self.train_idx)
+        s = candidate_settings(cand, self.base, n_t, self.orders)
+        s["seed"] = int(np.random.default_rng([self.seed, 92]).integers(2**31))
+        s["n_rows"] = None
+        if "m" in s:
+            s["m"] = 1
+        res = yield from _quiet(synthesise_steps(fit_rows, s))
+        self.spent += cost(cand, n_t, self.n_cols, self.opts.utility)
+        return score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed)
+
+    def confirm(self, should_stop=None) -> Work[None]:
+        """What wins on row samples need not win on the whole table (minbucket scales with the rows,
+        and the best of many noisy candidates is biased). When the choice is not the defaults and the
+        last round used fewer rows than the internal train part, the challenger and the defaults are
+        both fitted once more on all of it (a fresh seed) and scored against V; the challenger is
+        kept only if it still wins there on what decided (utility and in-sample two-way S_pMSE, or
+        AUC; or being within the limits the defaults break), else the defaults stay. Without the
+        budget for it the defaults stay too. Recorded in `confirmation`."""
+        scored = self.deepest()
+        if not scored:
+            return
+        best, _, why = honest_choice(scored, self.opts)
+        if best["id"] == "default" or why not in ("significant", "defaults_outside_limits"):
+            return
+        n_t = len(self.train_idx)
+        if self.records[best["id"]]["rounds"][-1]["rows"] >= n_t:
+            return
+        d = self.records["default"]
+        have_d = (self.calibration or {}).get("default_full")
+        units = cost(self.records[best["id"]], n_t, self.n_cols, self.opts.utility) + (0 if have_d else cost(d, n_t, self.n_cols,
+                                                                                          self.opts.utility))
+        conf = {"rows": n_t, "candidate": best["id"]}
+        if self.spent + units > self.budget:
+            self.confirmation = {**conf, "kept": False, "skipped": "budget"}
+            return
+        if should_stop is not None and should_stop():
+            self.stopped = "user"
+            return
+        dfull = dict(have_d) if have_d else (yield from self._full_fit(d))
+        cfull = yield from self._full_fit(self.records[best["id"]])
+        if why == "defaults_outside_limits":
+            kept = rank_key(cfull, self.opts)[0] == 0 and rank_key(dfull, self.opts)[0] == 1
+        elif self.opts.criterion == "utility":
+            kept = _v(cfull["utility"]) < _v(dfull["utility"]) and _v(cfull["two_way_fit"]) <= _v(dfull["two_way_fit"])
+        else:
+            kept = _v(cfull["auc"]) < _v(dfull["auc"])
+        self.confirmation = {**conf, "kept": bool(kept), "default_full": _json_score(dfull),
+                             "candidate_full": _json_score(cfull)}
+        yield Step("optimise", 1, 1, "progress.optimise_confirm", {"rows": n_t, "candidate": best["id"]})
+
+    def final_choice(self, scored: list[dict]) -> tuple[dict, bool, str]:
+        """honest_choice, then the full-size confirmation: an unconfirmed challenger gives way to the
+        defaults (reason "not_confirmed")."""
+        best, within, why = honest_choice(scored, self.opts)
+        c = self.confirmation
+        if c and c["candidate"] == best["id"] and not c["kept"]:
+            d = next(x for x in scored if x["id"] == "default")
+            return d, rank_key(d["score"], self.opts)[0] == 0, "not_confirmed"
+        return best, within, why
 
     def calibrate(self, last_rows: int, should_stop=None) -> Work[None]:
         """Risk at the full internal size. On a row sample the defaults' leaves are smaller (minbucket
@@ -456,15 +523,7 @@ class Search:
         if should_stop is not None and should_stop():
             self.stopped = "user"
             return
-        fit_rows = self.data.take(self.train_idx)
-        s = candidate_settings(d, self.base, n_t, self.orders)
-        s["seed"] = int(np.random.default_rng([self.seed, 92]).integers(2**31))
-        s["n_rows"] = None
-        if "m" in s:
-            s["m"] = 1
-        res = yield from _quiet(synthesise_steps(fit_rows, s))
-        full = score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed)
-        self.spent += units
+        full = yield from self._full_fit(d)
         off_auc = last["score"]["auc"] - full["auc"]
         off_copies = last["score"]["copies_excess"] - full["copies_excess"]
         for r in self.records.values():
@@ -498,12 +557,12 @@ class Search:
         scored = self.deepest()
         if not scored:
             return None
-        return honest_choice(scored, self.opts)[0]
+        return self.final_choice(scored)[0]
 
     def record(self) -> dict:
         """The JSON-able record: options, rounds, every candidate with its scores, front, choice."""
         scored = self.deepest()
-        chosen, within, why = honest_choice(scored, self.opts) if scored else (None, False, None)
+        chosen, within, why = self.final_choice(scored) if scored else (None, False, None)
         cands = []
         for r in self.records.values():
             c = {k: v for k, v in r.items() if k not in ("order",)}
@@ -513,6 +572,7 @@ class Search:
             cands.append(c)
         return {"options": self.opts.to_dict(), "budget": self.budget, "spent": self.spent,
                 "stopped": self.stopped, "rounds": self.rounds, "calibration": self.calibration,
+                "confirmation": self.confirmation,
                 "internal": {"train_rows": int(len(self.train_idx)), "validation_rows": int(len(self.val_idx))},
                 "visit_orders": self.orders, "candidates": cands,
                 "compared": [c["id"] for c in scored],
@@ -520,6 +580,10 @@ class Search:
                 "chosen": None if chosen is None else chosen["id"], "within_limits": within,
                 "reason": why,
                 "default": "default" if "default" in self.records else None}
+
+
+def _v(x) -> float:
+    return math.inf if x is None or not math.isfinite(x) else float(x)
 
 
 def _json_score(s: dict) -> dict:

@@ -297,3 +297,36 @@ def test_risk_calibrated_at_full_size_when_defaults_break_limits_on_a_sample(mon
     o2 = syn_optimised(ds, {"seed": 1}, {"budget": 10**9, "seeds": 2, "max_auc": 1.0, "max_copies_excess": 1.0,
                                           "methods": ["cart"]}).optimisation
     assert o2["calibration"] is None
+
+
+def test_challenger_confirmed_on_the_whole_internal_train_part(monkeypatch):
+    """A challenger that won on row samples is refitted with the defaults on all internal train rows;
+    it is kept only if it wins there too, else the defaults stay (reason "not_confirmed")."""
+    import py_engine.optimise as opt
+
+    monkeypatch.setattr(opt, "MAX_ROUND_ROWS", 200)
+    grid = opt.candidate_grid
+    monkeypatch.setattr(opt, "candidate_grid", lambda methods: grid(methods)[:3])
+    real = opt.honest_choice
+
+    def pick_challenger(scored, opts):
+        c = next(x for x in scored if x["id"] != "default")
+        return c, True, "significant"
+
+    monkeypatch.setattr(opt, "honest_choice", pick_challenger)
+    ds = _table(450)
+    o = syn_optimised(ds, {"seed": 1}, {"budget": 10**9, "seeds": 2, "methods": ["cart"]}).optimisation
+    c = o["confirmation"]
+    assert c["rows"] == o["internal"]["train_rows"] and c["candidate"] != "default"
+    cf, df = c["candidate_full"], c["default_full"]
+    assert c["kept"] == (cf["utility"] < df["utility"] and cf["two_way_fit"] <= df["two_way_fit"])
+    assert (o["chosen"], o["reason"]) == ((c["candidate"], "significant") if c["kept"] else ("default", "not_confirmed"))
+    # no budget left for the check: the defaults stay
+    monkeypatch.setattr(opt, "honest_choice", real)
+    small = Search(ds, {"seed": 1}, OptimiseOptions(budget=10**9, seeds=2, methods=["cart"]), 1)
+    drive(small.run())
+    small.budget = small.spent  # as if the plan had used it all
+    small.confirmation = None
+    monkeypatch.setattr(opt, "honest_choice", pick_challenger)
+    drive(small.confirm())
+    assert small.confirmation["skipped"] == "budget" and small.best()["id"] == "default"
