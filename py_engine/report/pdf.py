@@ -480,6 +480,10 @@ class _Report:
                              median=w.num(two.get("median"), 2), max=w.num(two.get("max"), 2)))
             if two.get("interpretation"):
                 self.para(self.t(f"metrics.interpretation.{two['interpretation']}"))
+            cr = two.get("cluster_reference")
+            if cr:
+                self.para(self.t("report.two_way_cluster_reference", column=cr["key"], groups=cr["groups"],
+                                 mean=w.num(cr["mean"], 2), sd=w.num(cr["sd"], 2), reps=cr["reps"]))
             vmax = max(10.0, float(two.get("max") or 0))
             png = self.plot.heatmap(two["matrix"], two["columns"], vmin=0, vmax=min(vmax, 30.0), cmap="Reds",
                                     colorbar="S_pMSE", annotate_digits=1)
