@@ -330,7 +330,8 @@ def _report_context() -> dict:
             "n_real": r.n_real, "n_synthetic": r.synthetic.n_rows,
             "holdout_rows": 0 if _S.holdout is None else _S.holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            **_structure_context(r)}
+            **_structure_context(r),
+            **({"optimisation": r.optimisation} if getattr(r, "optimisation", None) else {})}
 
 
 def _structure_context(result) -> dict:

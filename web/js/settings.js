@@ -5,6 +5,7 @@ import { HOLDOUT_FRACTION, HOLDOUT_MAX_ROWS, includedColumns, randomSeed, state 
 import * as generate from "./generate.js";
 import * as structure from "./structure.js";
 import { confirmDiscard } from "./confirm.js";
+import { DEFAULT_BUDGET, MIN_BUDGET } from "./optimise.js";
 import * as domainEditor from "./domain.js";
 
 const MANY_LEVELS = 60; // a hint above this many categories (py_engine schema.HIGH_CARDINALITY)
@@ -17,6 +18,7 @@ const FIELDS = {
   n_rows: { min: 1, max: MAX_ROWS, error: "settings.rows_invalid" },
   seed: { min: 0, max: 2 ** 32 - 1, error: "settings.seed_invalid" },
   minbucket: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.minbucket_invalid", optional: true },
+  optimise_budget: { min: MIN_BUDGET, max: 1e12, error: "optimise.budget_invalid" },
 };
 // method dp: the engine's limits (py_engine/dp/accounting.py; errors.dp.bad_epsilon, bad_delta)
 const DP_FIELDS = {
@@ -47,7 +49,8 @@ export function init(c) {
   $("#holdout").addEventListener("change", (e) => set("holdout", e.target.checked));
   $("#proper").addEventListener("change", (e) => set("proper", e.target.checked));
   $("#smoothing").addEventListener("change", (e) => set("smoothing", e.target.value));
-  for (const [id, field] of [["#n-rows", "n_rows"], ["#seed", "seed"], ["#minbucket", "minbucket"]]) {
+  for (const [id, field] of [["#n-rows", "n_rows"], ["#seed", "seed"], ["#minbucket", "minbucket"],
+    ["#optimise-budget", "optimise_budget"]]) {
     const input = $(id);
     input.addEventListener("input", () => {
       state.settings[field] = input.value;
@@ -93,7 +96,9 @@ export function init(c) {
     render();
   });
   $("#back-to-data").addEventListener("click", () => ctx.goTo("data"));
-  $("#generate").addEventListener("click", start);
+  $("#generate").addEventListener("click", () => start(false));
+  $("#optimise-criterion").addEventListener("change", (e) => set("optimise_criterion", e.target.value));
+  $("#optimise").addEventListener("click", () => start(true));
 }
 
 function set(key, value) {
@@ -262,8 +267,18 @@ export function payload() {
   return out;
 }
 
-function start() {
-  const p = payload();
+/** The settings search the worker runs first (PROTOCOL.md "settings.optimise"), or null if the budget is wrong. */
+function optimisePayload() {
+  if (!validate("optimise_budget")) return null;
+  return { budget: parseWhole(state.settings.optimise_budget), criterion: state.settings.optimise_criterion };
+}
+
+function start(optimise) {
+  let p = payload();
+  if (p && optimise) {
+    const o = optimisePayload();
+    p = o && p.method !== "dp" ? { ...p, optimise: o } : null;
+  }
   render();
   if (!p) {
     state.settingsError = { local: true }; // shown as settings.invalid
@@ -308,7 +323,7 @@ function showField(field, id) {
   if (input.value !== String(value)) input.value = value;
   const err = errors[field];
   input.setAttribute("aria-invalid", err ? "true" : "false");
-  setMessage($(`${id}-error`), err ? t(err, { max: fmtInt(MAX_ROWS) }) : "");
+  setMessage($(`${id}-error`), err ? t(err, { max: fmtInt(MAX_ROWS), min: fmtInt(MIN_BUDGET) }) : "");
 }
 
 function renderVisit() {
@@ -351,6 +366,7 @@ export function render() {
   }
   $("#advanced-note").hidden = cart;
   renderDp();
+  renderOptimise();
   renderVisit();
   if (!cart) for (const b of $$("#visit-list button, #visit-reset")) b.disabled = true;
   if (state.settingsError && state.settingsError.local && !Object.keys(errors).length) state.settingsError = null;
@@ -358,6 +374,16 @@ export function render() {
   setMessage($("#settings-message"), !err ? "" : err.local ? t("settings.invalid")
     : t("generate.failed", { message: errorText(err) }));
   $("#generate").disabled = includedColumns().length === 0 || Boolean(state.busy);
+  $("#optimise").disabled = $("#generate").disabled || s.method === "dp";
+}
+
+/** The settings search: aim and work budget; not offered for dp (it would read the real rows). */
+function renderOptimise() {
+  const s = state.settings;
+  showField("optimise_budget", "#optimise-budget");
+  $("#optimise-budget-help").textContent = t("optimise.budget_help", { value: fmtInt(DEFAULT_BUDGET) });
+  $("#optimise-criterion").value = s.optimise_criterion;
+  $("#optimise-note").hidden = s.method !== "dp";
 }
 
 function showDpField(field, id) {
