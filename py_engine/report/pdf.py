@@ -232,6 +232,10 @@ class _Report:
         self.table(rows, [4.3, 12.7], header=False, bold_first=True, zebra=False)
         self.add(self.spacer(0.4))
         self.para(self.t("report.intro"))
+        if method == "dp":  # issue 12: the report compares with the real rows; the guarantee is the data's
+            st = ctx.get("settings") or {}
+            self.para(self.t("report.dp_not_covered", epsilon=w.num(float(st.get("epsilon", 0)), 3, trim=True),
+                             delta=str(st.get("delta", "–"))))
         self.para(self.t("report.intro_local"), "small")
         self.add(PageBreak())
 

@@ -45,6 +45,7 @@ export function init(c) {
   ctx = c;
   for (const r of $$("input[name=method]")) r.addEventListener("change", () => setMethod(r.value));
   for (const r of $$("input[name=missing]")) r.addEventListener("change", () => set("missing", r.value));
+  for (const r of $$("input[name=dp-mechanism]")) r.addEventListener("change", () => set("dp_mechanism", r.value));
   $("#holdout").addEventListener("change", (e) => set("holdout", e.target.checked));
   $("#proper").addEventListener("change", (e) => set("proper", e.target.checked));
   $("#smoothing").addEventListener("change", (e) => set("smoothing", e.target.value));
@@ -255,6 +256,7 @@ export function payload() {
   if (s.method === "dp") {
     out.epsilon = parseDecimal(s.epsilon);
     out.delta = parseDecimal(s.delta);
+    out.dp_mechanism = s.dp_mechanism === "aim" ? "aim" : "mst";
     if (s.domain_from_data) out.domain_from_data = true;
     else out.domain = s.domain;
     if (out.missing === "impute") out.missing = "synthesise"; // refused by dp (dp.refused_stage)
@@ -403,6 +405,7 @@ function renderDp() {
   showDpField("epsilon", "#dp-epsilon");
   showDpField("delta", "#dp-delta");
   $("#dp-from-data").checked = Boolean(s.domain_from_data);
+  for (const r of $$("input[name=dp-mechanism]")) r.checked = r.value === (s.dp_mechanism || "mst");
   $("#dp-from-data").setAttribute("aria-invalid", errors.domain ? "true" : "false");
   $("#dp-domain-status").textContent = s.domain_source === "editor"
     ? t(s.domain ? "settings.dp_domain_status_edited" : "settings.dp_domain_status_unconfirmed")
