@@ -269,7 +269,11 @@ async def evaluate(options_json: str, progress_cb=None) -> str:
     options = json.loads(options_json or "{}")
     work = evaluation.evaluate_steps(_S.train, _S.result.synthetic, _S.holdout, options,
                                      context=_report_context())
-    _S.report = await _drive_async(work, progress_cb)
+    report = await _drive_async(work, progress_cb)
+    from . import codebook
+
+    report["codebook"] = codebook.build(_S.result)  # issue 14: the codebook section of the PDF
+    _S.report = report
     return _ok(_S.report)
 
 
@@ -313,7 +317,8 @@ def _file_stem() -> str:
 
 @_aguard
 async def export(fmt: str, options_json: str = "{}", progress_cb=None) -> str:
-    """Make a download: csv (input's style), csv-standard, json (records + settings + schema), pdf."""
+    """Make a download: csv (input's style), csv-standard, json (records + settings + schema), pdf,
+    codebook (CSV in the user's language, py_engine/codebook.py)."""
     if _S.result is None:
         raise EngineError("no_synthetic", kind="settings")
     options = json.loads(options_json or "{}")
@@ -323,6 +328,11 @@ async def export(fmt: str, options_json: str = "{}", progress_cb=None) -> str:
         data = to_csv_bytes(_S.result.synthetic, "original" if fmt == "csv" else "standard")
         # the two CSVs get different names, so saving both keeps both (issue 14)
         name, mime = (f"{stem}.csv" if fmt == "csv" else f"{stem}_standard.csv"), "text/csv"
+    elif fmt == "codebook":
+        from . import codebook
+
+        data = codebook.to_csv_bytes(codebook.build(_S.result), lang)
+        name, mime = f"{stem}_codebook.csv", "text/csv"
     elif fmt == "json":
         from .export import json_document
 

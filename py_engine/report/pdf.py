@@ -18,7 +18,7 @@ from .references import METHODS, REFERENCES
 from .text import Words, clip
 
 PARTS = ["prepare", "summary", "columns", "utility", "pairs", "combinations", "analysis", "structure", "disclosure",
-         "appendix", "write"]
+         "codebook", "appendix", "write"]
 PLOTS_PER_PAGE = 8
 MAX_FOREST_TERMS = 24
 FONT = "LocalSynthSans"
@@ -923,6 +923,24 @@ class _Report:
             return "–"
         ci = ci or [None, None]
         return f"{w.pct(r, 1)} ({w.ci(ci[0], ci[1], 1, percent=True)})"
+
+    # ------------------------------------------------------------------ codebook
+    def part_codebook(self):
+        """Issue 14: the codebook (py_engine/codebook.py), the same table as the codebook CSV; the
+        structure and what synthesis did share one column here."""
+        from .. import codebook
+
+        doc = self.r.get("codebook")
+        if not doc:  # a report made without a synthesis result at hand (evaluate alone): no section
+            return
+        self.h1("report.section.codebook")
+        self.para(self.t("report.codebook_intro"))
+        if (doc.get("m") or 1) > 1:
+            self.para(self.t("report.codebook_m", m=self.w.int(doc["m"]), rows=self.w.int(doc.get("n_rows"))), "small")
+        table = codebook.rows(doc, self.w.lang)
+        rows = [r[:5] + ["; ".join(x for x in r[5:] if x)] for r in table]
+        rows[0][5] = f"{table[0][5]}; {table[0][6].lower()}"
+        self.table(rows, [2.6, 1.8, 2.4, 4.6, 2.6, 3.0])
 
     # ------------------------------------------------------------------ 8 appendix
     def part_appendix(self):
