@@ -268,7 +268,7 @@ async def evaluate(options_json: str, progress_cb=None) -> str:
         raise EngineError("no_synthetic", kind="settings")
     options = json.loads(options_json or "{}")
     work = evaluation.evaluate_steps(_S.train, _S.result.synthetic, _S.holdout, options,
-                                     context=_report_context())
+                                     context=_report_context(), copies=_S.result.copies or None)
     report = await _drive_async(work, progress_cb)
     from . import codebook
 
@@ -318,16 +318,27 @@ def _file_stem() -> str:
 @_aguard
 async def export(fmt: str, options_json: str = "{}", progress_cb=None) -> str:
     """Make a download: csv (input's style), csv-standard, json (records + settings + schema), pdf,
-    codebook (CSV in the user's language, py_engine/codebook.py)."""
+    codebook (CSV in the user's language, py_engine/codebook.py), zip (all m synthetic data sets).
+    options: {lang, set}: with m > 1 sets, csv, csv-standard and json are of set `set` (1..m)."""
     if _S.result is None:
         raise EngineError("no_synthetic", kind="settings")
     options = json.loads(options_json or "{}")
     lang = options.get("lang", "en")
     stem = _file_stem()
+    copies = _S.result.copies or [_S.result.synthetic]
+    k = options.get("set", 1)  # with m > 1 synthetic data sets: which one (1-based)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(copies):
+        raise EngineError("bad_set", kind="settings", set=k, m=len(copies))
+    one = f"{stem}_set{k}" if len(copies) > 1 else stem
     if fmt in ("csv", "csv-standard"):
-        data = to_csv_bytes(_S.result.synthetic, "original" if fmt == "csv" else "standard")
+        data = to_csv_bytes(copies[k - 1], "original" if fmt == "csv" else "standard")
         # the two CSVs get different names, so saving both keeps both (issue 14)
-        name, mime = (f"{stem}.csv" if fmt == "csv" else f"{stem}_standard.csv"), "text/csv"
+        name, mime = (f"{one}.csv" if fmt == "csv" else f"{one}_standard.csv"), "text/csv"
+    elif fmt == "zip":
+        from .export import zip_sets
+
+        data = zip_sets(_S.result, stem, lang)
+        name, mime = f"{stem}_sets.zip", "application/zip"
     elif fmt == "codebook":
         from . import codebook
 
@@ -336,8 +347,8 @@ async def export(fmt: str, options_json: str = "{}", progress_cb=None) -> str:
     elif fmt == "json":
         from .export import json_document
 
-        data = json_document(_S.result, _S.name, report=_S.report)
-        name, mime = f"{stem}.json", "application/json"
+        data = json_document(_S.result, _S.name, report=_S.report, set_index=k - 1)
+        name, mime = f"{one}.json", "application/json"
     elif fmt == "pdf":
         from .report import build_pdf
 
