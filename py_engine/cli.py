@@ -90,6 +90,8 @@ def settings_from_args(args) -> dict:
         s.pop("proper", None)
         if args.epsilon is not None:
             s["epsilon"] = args.epsilon
+        if getattr(args, "dp_mechanism", None):
+            s["dp_mechanism"] = args.dp_mechanism
         if args.delta is not None:
             s["delta"] = args.delta
         if args.domain:
@@ -370,6 +372,8 @@ def run_syn(data, settings: dict, args, out=sys.stdout):
 def _dp_options(p) -> None:
     p.add_argument("--epsilon", type=float, help="dp: the privacy budget epsilon (default 1)")
     p.add_argument("--delta", type=float, help="dp: delta (default 1e-9)")
+    p.add_argument("--dp-mechanism", choices=["mst", "aim"],
+                   help="dp: mst (tree of 2-way marginals, default) or aim (adaptive 2- and 3-way marginals)")
     p.add_argument("--domain", metavar="DOMAIN.json", help="dp: the public domain (levels, bounds, grid)")
     p.add_argument("--write-domain", metavar="DOMAIN.json",
                    help="write the domain suggested from the data, to check and edit (not private as it is)")

@@ -9,6 +9,14 @@ datetimes as strings in the column's original format, booleans and categories as
 identifiers as strings; a missing cell is null, except a declared missing code (e.g. -8), which is
 kept as written. No NaN anywhere (the document passes json.dumps(allow_nan=False)). The schema is
 written without its example values (they are real values).
+
+Method "dp" (differential privacy): the document is DP output plus public knowledge only. It carries
+the model (noisy counts), the privacy block (epsilon, delta, rho, its split) and the public domain;
+it leaves out everything else read from the real rows: source.rows, the schema's counts, examples,
+tokens found, detected formats and per-column notes (each column is written as name, type and the
+user's declared missing codes only), engine notes other than the dp ones (they hold row counts), and
+the evaluation (it compares with the real rows and is not covered by the guarantee). `dp_document`
+is that filter; tests/test_dp_export.py checks it against the real table's counts.
 """
 
 from __future__ import annotations
@@ -78,6 +86,20 @@ def records_json(ds) -> str:
     return "[" + ",".join(row.tolist()) + "]"
 
 
+DP_SCHEMA_KEYS = ("name", "type", "exclude", "missing_codes")  # declared by the user, not counted
+
+
+def dp_document(meta: dict) -> dict:
+    """The metadata of a "dp" run reduced to DP output and declared knowledge (see the module doc)."""
+    out = dict(meta)
+    out["source"] = {"file": meta["source"]["file"]}
+    out["schema"] = [{k: c[k] for k in DP_SCHEMA_KEYS if k in c} for c in meta["schema"]]
+    out["notes"] = [n for n in meta["notes"] if str(n.get("code", "")).startswith("dp_")]
+    out.pop("evaluation", None)
+    out.pop("optimisation", None)
+    return out
+
+
 def json_document(result, source_name: str, report: dict | None = None, set_index: int = 0) -> bytes:
     """The synthetic data of a SynthResult as a UTF-8 JSON document (see the module doc). With m > 1
     synthetic data sets, `set_index` (0-based) chooses the set; the document then says which ("set",
@@ -112,6 +134,8 @@ def json_document(result, source_name: str, report: dict | None = None, set_inde
         meta["optimisation"] = result.optimisation
     if report is not None:
         meta["evaluation"] = report
+    if result.method == "dp":
+        meta = dp_document(meta)
     meta["columns"] = list(ds.columns)
     head = json.dumps(clean(meta), ensure_ascii=False, allow_nan=False, default=str)
     body = head[:-1] + ', "records": ' + records_json(ds) + "}"

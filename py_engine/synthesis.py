@@ -55,6 +55,7 @@ class SynthSettings:
     delta: float = 1e-9
     domain: dict | None = None
     domain_from_data: bool = False  # dp: take the domain from the data (NOT covered by the guarantee)
+    dp_mechanism: str = "mst"  # dp: "mst" (a tree of 2-way marginals) or "aim" (adaptive 2- and 3-way)
     # cart, gc: the table's structure (py_engine/structure.py): None finds it (groups, dependencies,
     # derived columns, all kept); False or {"off": True}: none; a document (edited): as given
     structure: dict | bool | None = None
@@ -93,6 +94,8 @@ class SynthSettings:
                 or int(self.max_predictor_levels) != self.max_predictor_levels or self.max_predictor_levels < 2):
             raise EngineError("settings.bad_max_levels", kind="settings", value=self.max_predictor_levels)
 
+        if self.dp_mechanism not in ("mst", "aim"):
+            raise EngineError("dp.bad_mechanism", kind="settings", value=self.dp_mechanism)
         if not (self.structure is None or self.structure is False or isinstance(self.structure, dict)):
             raise EngineError("structure.bad_document", kind="settings")
 
@@ -296,6 +299,16 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
         from .methods import marginal
 
         s.visit_sequence = None
+        if not (s.structure is False or (isinstance(s.structure, dict) and s.structure.get("off"))):
+            # independent marginals keep no relation between columns, so no structure either: said
+            # in the notes (the report's Structure section then shows what is lost)
+            from .methods import grouped
+            from .structure import resolve_structure, summary_lines
+
+            found = resolve_structure(data, s.structure)
+            fp = grouped.plan(found, synth_cols)
+            if fp["groups"] or fp["dependencies"] or fp["derived"]:
+                notes.append(common.note("structure_not_kept", None, lines="; ".join(summary_lines(found))))
         shapes = {c: marginal.id_shape(data.values[c]) for c in ids}
         model = marginal.fit_model(data.schema, encs, ids, data.columns, n_real, shapes)
         real_ids = {c: data.values[c] for c in ids}

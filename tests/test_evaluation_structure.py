@@ -217,3 +217,37 @@ def test_pdf_structure_section(real, lang, tmp_path):
                         ("report.structure_dependencies_h", {}), ("report.structure_derived_h", {})):
         assert s[key].format(**params) in text, key
     assert "83" in text  # sector constant in 5 of 6 synthetic schools: 83.3%
+
+
+def _grouped_table(level2: bool):
+    """200 schools of 10 pupils: with level2, a and b are school attributes (3 levels each, drawn per
+    school); without, per pupil (independent of the school)."""
+    import io
+
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    school = np.repeat(np.arange(200), 10)
+    if level2:
+        a, b = rng.integers(0, 3, 200)[school], rng.integers(0, 3, 200)[school]
+    else:
+        a, b = rng.integers(0, 3, 2000), rng.integers(0, 3, 2000)
+    df = pd.DataFrame({"school": [f"S{k}" for k in school], "a": [f"a{k}" for k in a], "b": [f"b{k}" for k in b]})
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return load_bytes(buf.getvalue().encode())
+
+
+def test_two_way_cluster_reference_known_answers():
+    """The cluster-bootstrap reference of the two-way S_pMSE: with school-level columns in schools of
+    10, every cell moves in blocks of 10 pupils, so a resample of the schools scores about the design
+    effect 1 + (10 - 1) * 1 = 10 on the a x b table; with pupil-level columns about 1, like a row
+    resample (the usual null)."""
+    from py_engine.evaluation.utility import two_way_cluster_reference
+
+    ref = two_way_cluster_reference(_grouped_table(True), "school", reps=20, seed=1, columns=["a", "b"])
+    assert ref["groups"] == 200 and ref["reps"] == 20
+    assert 6.0 <= ref["pairs"]["a|b"] <= 14.0, ref
+    assert 0.5 <= ref["row_mean"] <= 1.6, ref
+    flat = two_way_cluster_reference(_grouped_table(False), "school", reps=20, seed=1, columns=["a", "b"])
+    assert 0.5 <= flat["pairs"]["a|b"] <= 1.6, flat

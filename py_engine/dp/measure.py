@@ -62,6 +62,7 @@ class Sensitive:
         self.odometer = odometer
         self.rng = rng or CryptoRandom()
         self.__open = True
+        self.__cache: dict = {}  # true counts per (cols, maps): AIM scores the same marginals each round
 
     @classmethod
     def from_dataset(cls, data, domains: dict[str, ColumnDomain], odometer: Odometer, rng=None) -> Sensitive:
@@ -71,6 +72,7 @@ class Sensitive:
     def close(self) -> None:
         self.__open = False
         self.__cells = None
+        self.__cache = {}
 
     def __getattr__(self, name):
         raise ClosedError(f"the sensitive table has no attribute {name!r}: only measure() and select()")
@@ -79,6 +81,9 @@ class Sensitive:
         """True counts of a marginal over the (compressed) cells; private to the charged calls."""
         if not self.__open:
             raise ClosedError("the sensitive table is closed: measurement is over")
+        key = (cols, tuple(tuple(maps[c]) if c in maps else None for c in cols))
+        if key in self.__cache:
+            return self.__cache[key]
         shape = tuple(len(np.unique(maps[c])) if c in maps else self.sizes[c] for c in cols)
         idx = np.zeros(len(self.__cells[cols[0]]), dtype=np.intp)
         for c, k in zip(cols, shape, strict=True):
@@ -86,7 +91,10 @@ class Sensitive:
             if c in maps:
                 v = maps[c][v]
             idx = idx * k + v.astype(np.intp)
-        return np.bincount(idx, minlength=int(np.prod(shape))).reshape(shape).astype(np.int64)
+        out = np.bincount(idx, minlength=int(np.prod(shape))).reshape(shape).astype(np.int64)
+        out.setflags(write=False)
+        self.__cache[key] = out
+        return out
 
     def measure(self, cols: tuple[str, ...], sigma2: Fraction, maps: dict[str, np.ndarray], what: str
                 ) -> np.ndarray:

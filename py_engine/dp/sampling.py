@@ -24,11 +24,23 @@ def _cdf(p: np.ndarray) -> np.ndarray:
     return np.cumsum(p, axis=-1)
 
 
+def _aim_cells(model: dict, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    from .junction import sample
+
+    sizes = model["sizes"]
+    marg = [np.asarray(m, dtype=float).reshape([sizes[v] for v in cl])
+            for m, cl in zip(model["marginals"], model["cliques"], strict=True)]
+    parent = {i: p for i, p in enumerate(model["parent"])}
+    return sample(model["cliques"], model["order"], parent, marg, sizes, n, rng)
+
+
 def sample_cells(model: dict, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Fine cell per column for n rows."""
     cols = model["columns"]
     comp: dict[str, np.ndarray] = {}
-    for c in model["order"]:
+    if model.get("format") == "localsynth.dp-aim":
+        comp = _aim_cells(model, n, rng)
+    for c in ([] if comp else model["order"]):
         p = model["parent"][c]
         if p is None:
             comp[c] = _draw(np.broadcast_to(_cdf(np.array(model["node"][c])), (n, len(model["node"][c]))),

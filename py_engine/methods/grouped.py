@@ -69,6 +69,8 @@ def structured_steps(method: Callable, encs: dict[str, Encoded], names: list[str
     for d in p["derived"]:  # a group mean attribute already summarises its source: no second summary
         if d["kind"] == "group_mean" and d.get("group") in groups:
             groups[d["group"]].setdefault("_summarised", []).extend(d["sources"])
+            if d["column"] in groups[d["group"]].get("attributes", []) and len(d["sources"]) == 1:
+                groups[d["group"]].setdefault("_summary_of", {})[d["column"]] = d["sources"][0]
     syn = yield from _two_level(method, encs, p["free"], groups, n_out, settings, rng, notes, p["labels"],
                                 n_final=n_final)
     apply_passive(p, encs, syn, notes)
@@ -159,6 +161,13 @@ def _two_level(method, encs, names, groups, n_out, settings, rng, notes, labels_
     row_group = rng.permutation(np.repeat(np.arange(n_gs), sizes)).astype(np.intp)
     for c in mean_cols:
         gsyn[MEAN + c] = _shrink(gsyn[MEAN + c], encs[c].x, inv, n_groups, sizes)
+    # a group-mean attribute (MEANSES = school mean of SES) is a summary the members follow, like a
+    # __mean column: the members see it shrunk in the same way (else the synthetic group means of SES
+    # vary by tau^2 + 2 sigma^2/n_j and the ICC of SES, and of what depends on it, comes out too high);
+    # the attribute itself is recomputed from the synthetic members afterwards (apply_passive)
+    for a, src in here[G].get("_summary_of", {}).items():
+        if a in gsyn and src in members and encs[src].is_number:
+            gsyn[a] = _shrink(gsyn[a], encs[src].x, inv, n_groups, sizes)
     parent = here[G].get("parent")
     par = (genc[parent].codes, gsyn[parent].codes) if parent in genc and not genc[parent].is_number else None
     score_col = SIZE  # a label goes to a synthetic group of about its real size: the key keeps its distribution
