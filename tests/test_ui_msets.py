@@ -79,4 +79,8 @@ def test_m_sets_in_the_page(new_page, lang):
                 n=f"{r['train_rows']:,}") in analysis
     assert text(lang, "report.fit_single") not in analysis
     assert page.locator("#ev-fit-means").is_visible()
+    # the plot: real and synthetic intervals of x and the two levels of g, on compare.fit's Z scale
+    assert page.locator("#ev-fit-plot").is_visible()
+    assert page.get_attribute("#ev-fit-plot", "aria-label") == text(lang, "report.fit_plot")
+    assert page.locator("#ev-fit-plot circle").count() == 2 * 3 + 2  # two per term, two in the legend
     shot(page, f"msets-{lang}-fit")
