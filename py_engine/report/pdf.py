@@ -940,7 +940,7 @@ class _Report:
         table = codebook.rows(doc, self.w.lang)
         rows = [r[:5] + ["; ".join(x for x in r[5:] if x)] for r in table]
         rows[0][5] = f"{table[0][5]}; {table[0][6].lower()}"
-        self.table(rows, [2.6, 1.8, 2.4, 4.6, 2.6, 3.0])
+        self.table(rows, [2.5, 2.1, 2.3, 4.5, 2.6, 3.0])
 
     # ------------------------------------------------------------------ 8 appendix
     def part_appendix(self):
