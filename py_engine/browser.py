@@ -296,6 +296,7 @@ def _report_context() -> dict:
             "numpy": numpy.__version__, "scipy": scipy.__version__,
             "pandas": pandas.__version__, "scikit_learn": sklearn.__version__,
             "settings": r.settings_dict(), "seed": r.seed, "method": r.method,
+            "seeds": list(r.seeds or [r.seed]),  # one per synthetic data set (m)
             "n_real": r.n_real, "n_synthetic": r.synthetic.n_rows,
             "holdout_rows": 0 if _S.holdout is None else _S.holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

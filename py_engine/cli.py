@@ -454,6 +454,7 @@ def report_context(name: str, result, holdout, platform_name: str | None = None)
             "platform": platform_name or platform.system(), "numpy": numpy.__version__,
             "pandas": pandas.__version__, "scipy": scipy.__version__, "scikit_learn": sklearn.__version__,
             "settings": result.settings_dict(), "seed": result.seed, "method": result.method,
+            "seeds": list(getattr(result, "seeds", None) or [result.seed]),  # one per synthetic data set
             "n_real": result.n_real + (0 if holdout is None else holdout.n_rows),
             "n_synthetic": result.synthetic.n_rows, "holdout_rows": 0 if holdout is None else holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),

@@ -127,16 +127,18 @@ def test_codebook_section_in_the_pdf_and_the_cli_file(tmp_path):
     src.write_bytes(pupils())
     out = io.StringIO()
     assert main(["report", str(src), "-o", str(tmp_path / "o"), "--seed", "3", "--method", "marginal",
-                 "--lang", "nl", "--missing-codes", "income=-9", "--target", "ses"], out=out) == 0
+                 "--lang", "nl", "--missing-codes", "income=-9", "--target", "ses", "--m", "2"], out=out) == 0
     cb = tmp_path / "o" / "pupils_synthetic_codebook.csv"
     assert str(cb) in out.getvalue()
     rows = {r[0]: r for r in csv.reader(io.StringIO(cb.read_text(encoding="utf-8-sig")), delimiter=";")}
     assert rows["Kolom"][0] == "Kolom" and rows["pupil_id"][2].startswith("nee: ")
-    synth = pd.read_csv(tmp_path / "o" / "pupils_synthetic.csv")
+    synth = pd.concat([pd.read_csv(tmp_path / "o" / f"pupils_synthetic_{k}.csv") for k in (1, 2)])
     assert rows["income"][3] == f"van {int(synth['income'][synth['income'] != -9].min())} tot en met " \
-                                f"{int(synth['income'].max())}"
+                                f"{int(synth['income'].max())}"  # over both sets
     pdf = tmp_path / "o" / "pupils_synthetic_report.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, text=True).stdout
     flat = " ".join(text.split())
     assert "9 Codeboek" in flat and "10 Methoden en bronnen" in flat
+    assert "2 synthetische datasets, startwaarden 3, 4" in flat  # each set's seed on the title page
+    assert "Categorieën, bereiken en aantallen gelden voor alle 2 synthetische datasets samen" in flat
     assert "Voor wie de synthetische data ontvangt" in flat and "weggelaten als identificatie" in flat

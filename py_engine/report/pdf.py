@@ -221,7 +221,8 @@ class _Report:
             [self.t("report.fact.synthetic_rows"), w.int(data.get("n_synthetic"))],
             [self.t("report.fact.method"), self.t(f"method.{method}") if method else "–"],
             [self.t("report.fact.settings"), self.settings_text(ctx.get("settings") or {})],
-            [self.t("report.fact.seed"), str(ctx.get("seed", "–"))],
+            [self.t("report.fact.seed"), str(ctx.get("seed", "–")) if len(ctx.get("seeds") or []) < 2 else
+             self.t("report.fact.seeds", m=w.int(len(ctx["seeds"])), seeds=", ".join(str(s) for s in ctx["seeds"]))],
             [self.t("report.fact.fitted"), self.t("report.fact.fitted_rows", train=w.int(data.get("n_train")),
                                                  holdout=w.int(hold)) if hold else
              self.t("report.fact.fitted_all", train=w.int(data.get("n_train")))],
