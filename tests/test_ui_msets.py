@@ -74,6 +74,7 @@ def test_m_sets_in_the_page(new_page, lang):
                            "!document.querySelector('#ev-message').hidden", timeout=600_000)
     assert page.is_hidden("#ev-message"), page.text_content("#ev-message")
     page.click("#ev-analysis > summary")
+    page.wait_for_selector("#ev-analysis #ev-fit-means", state="visible")  # drawn when it opens
     analysis = page.text_content("#ev-analysis")
     assert text(lang, "report.fit_model_linear", target="y", predictors="x, g", m="3", k=f"{r['n_rows']:,}",
                 n=f"{r['train_rows']:,}") in analysis
