@@ -57,6 +57,7 @@ def run(table: str, seed: int, optimise: bool) -> dict:
         out["spent"] = o["spent"]
         out["rounds"] = o["rounds"]
         out["within_limits"] = o["within_limits"]
+        out["reason"] = o.get("reason")
     return out
 
 
@@ -82,7 +83,7 @@ def main() -> None:
                       "copies<=natural+1": m["copies"] <= m["natural"] + 1.0, "auc<R": m["auc"] < r["auc"]}
             rows.append({"table": t, "optimised": opt, "runs": runs, "mean": m, "checks": checks})
             print(t, "optimised" if opt else "defaults", {f: round(v, 3) for f, v in m.items()}, checks,
-                  [x.get("chosen") for x in runs], flush=True)
+                  [(x.get("chosen"), x.get("reason")) for x in runs], flush=True)
             write(rows, command, seeds)
 
 

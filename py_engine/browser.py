@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import hashlib
 import json
 import logging
 import platform
 import re
 import traceback
+from fractions import Fraction
 
 from . import __version__
 from .dataset import Dataset, from_raw, to_csv_bytes
@@ -41,9 +43,14 @@ class Session:
         self.report: dict | None = None
         self.export_bytes = b""
         self.cancel = False
+        self.file_key = ""  # SHA-256 of the file read: the key of its dp odometer (_DP_SPENT)
 
 
 _S = Session()
+# The privacy odometer per file (issue 12): every dp data set made from a file spends its rho again,
+# and zCDP composes by adding rho (Bun & Steinke 2016, Lemma 2.3). Keyed by the SHA-256 of the file's
+# bytes, so it outlives clear() and reading the same file again, for as long as this worker runs.
+_DP_SPENT: dict[str, list[Fraction]] = {}
 
 
 def _ok(data) -> str:
@@ -155,6 +162,7 @@ def inspect(data, name: str | None, options_json: str) -> str:
         raw = read_table(content, name or "data.csv", encoding=options.get("encoding") or None,
                          delimiter=options.get("delimiter") or None, decimal=options.get("decimal") or None,
                          max_bytes=options.get("max_bytes", MAX_BYTES))
+        key = hashlib.sha256(content).hexdigest()
         del content
         if options.get("drop_unknown_overrides"):
             # the file read in another format: the user's column choices apply where the columns exist
@@ -162,6 +170,7 @@ def inspect(data, name: str | None, options_json: str) -> str:
         schema = infer_schema(raw, overrides, options.get("all_missing_codes"))
         _drop_results()
         _S.raw, _S.name, _S.schema, _S.overrides = raw, name or "data.csv", schema, overrides
+        _S.file_key = key
         return _ok(_summary())
     if _S.raw is None:
         raise EngineError("no_data", kind="settings")
@@ -169,6 +178,30 @@ def inspect(data, name: str | None, options_json: str) -> str:
     _S.overrides = overrides
     _drop_results()
     return _ok(_summary())
+
+
+@_guard
+def dp_domain() -> str:
+    """The domain suggested FROM THE DATA for method dp (dp/domain.py suggest_domain), for the page's
+    domain editor to prefill, marked as read from the data; it is private until the user has checked
+    and confirmed each column (then it is declared public knowledge and sent as settings.domain)."""
+    from .dp.domain import dp_columns, suggest_domain
+
+    if _S.raw is None or _S.schema is None:
+        raise EngineError("no_data", kind="settings")
+    data = from_raw(_S.raw, _S.schema)
+    return _ok(suggest_domain(data, dp_columns(data.schema, data.columns)[0]))
+
+
+def _spend(privacy: dict) -> dict:
+    """Add one dp run to this file's odometer; the file's total (runs, rho, and epsilon at this run's delta)."""
+    from .dp.accounting import cdp_eps
+
+    spent = _DP_SPENT.setdefault(_S.file_key, [])
+    spent.append(Fraction(privacy["rho_spent"]))
+    total = sum(spent, Fraction(0))
+    return {"runs": len(spent), "rho": float(total), "epsilon": cdp_eps(float(total), float(privacy["delta"])),
+            "delta": float(privacy["delta"])}
 
 
 def _drop_results() -> None:
@@ -256,6 +289,8 @@ async def synthesise(settings_json: str, progress_cb=None) -> str:
     out["real_preview"] = _preview(train)
     out["holdout_rows"] = 0 if hold is None else hold.n_rows
     out["train_rows"] = train.n_rows
+    if result.method == "dp" and result.model:
+        out["privacy"] = {**result.model["privacy"], "file": _spend(result.model["privacy"])}
     return _ok(out)
 
 
@@ -300,7 +335,8 @@ def _report_context() -> dict:
             "n_real": r.n_real, "n_synthetic": r.synthetic.n_rows,
             "holdout_rows": 0 if _S.holdout is None else _S.holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            **_structure_context(r)}
+            **_structure_context(r),
+            **({"optimisation": r.optimisation} if getattr(r, "optimisation", None) else {})}
 
 
 def _structure_context(result) -> dict:

@@ -459,7 +459,9 @@ def report_context(name: str, result, holdout, platform_name: str | None = None)
             "n_synthetic": result.synthetic.n_rows, "holdout_rows": 0 if holdout is None else holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
             # issue 10: the structure document the synthesis used, for the report's Structure step
-            **({"structure": result.structure} if isinstance(getattr(result, "structure", None), dict) else {})}
+            **({"structure": result.structure} if isinstance(getattr(result, "structure", None), dict) else {}),
+            # issue 13: the settings search, for the report's utility-risk front
+            **({"optimisation": result.optimisation} if getattr(result, "optimisation", None) else {})}
 
 
 def summary_lines(report: dict, lang: str = "en") -> list[str]:

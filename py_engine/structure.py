@@ -12,8 +12,8 @@ What is found (every check is exact on every row; a missing cell counts as a val
   instead, unless its name says it names units (schema.code_like_name) or it determines 2+ columns.
   A key determined by another key lies in it ("parent": the finest such key); an attribute of the
   parent is not repeated for the child. Of two keys that determine each other the first is kept.
-- **dependencies** A -> B between categoricals not already implied by a group (one source per target,
-  a source that is not itself a target).
+- **dependencies** A -> B between categoricals not already implied by a group key (one source per
+  target, a source that is not itself a target); also between two attributes of one key.
 - **derived columns** (synthpop's passive method: computed from their sources after synthesis):
   `linear` y = a*x + c, `sum` x + y, `difference` x - y, `group_mean` (mean of a member column within a
   key), `binning` (a categorical that is a function of a number with fixed cut points), `recode` (a
@@ -282,17 +282,11 @@ def find_structure(data: Dataset) -> dict:
                 taken.append(b)
                 break
     # ---- dependencies between categoricals not implied by a group
+    # (a dependency between two attributes of one key, e.g. exam's schgend -> type, is found too: the
+    # group-level synthesis need not keep it exactly, the Gaussian copula did not)
     implied = set()
     for g, det in groups.items():
         implied |= {(g, b) for b in det}
-        for b in det:
-            for b2 in det:
-                if b != b2:
-                    implied.add((b, b2))
-    for gi in out_groups:  # attributes of one key: the group level keeps them
-        for a in gi["attributes"]:
-            for b in gi["attributes"]:
-                implied.add((a, b))
     targets: dict[str, str] = {}
     for a, b in deps_raw:
         if (a, b) not in implied and free(b):

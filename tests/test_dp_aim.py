@@ -91,7 +91,7 @@ def test_aim_through_the_engine_reports_its_accounting():
 
 def test_aim_score_and_measurements_have_sensitivity_one():
     """Adding one row (out of range, unseen level, missing) changes every candidate's score by at
-    most 1 and every measured marginal by exactly 1 (one cell, so L2 sensitivity 1)."""
+    most 1 (AIM's and MST's) and every measured marginal by exactly 1 (one cell, so L2 sensitivity 1)."""
     r = np.random.default_rng(4)
     base = small(80, seed=3)
     cols = list(base.columns)
@@ -121,6 +121,10 @@ def test_aim_score_and_measurements_have_sensitivity_one():
             sd = float(r.uniform(0.5, 30))
             d = aim.score(m1, model, cand[cl], wmax, sd) - aim.score(m0, model, cand[cl], wmax, sd)
             assert abs(d) <= 1 + 1e-9
+            if len(cl) == 2:  # MST's selection score on the same pair
+                mu_a, mu_b = r.gamma(1.0, 5.0, shape[0]), r.gamma(1.0, 5.0, shape[1])
+                d2 = mst.pair_score(m1, mu_a, mu_b, 80.0) - mst.pair_score(m0, mu_a, mu_b, 80.0)
+                assert abs(d2) <= 1 + 1e-9
 
 
 def test_aim_same_model_and_seed_same_rows_fresh_noise():

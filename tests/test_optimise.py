@@ -16,6 +16,7 @@ from py_engine.optimise import (
     OptimiseOptions,
     Search,
     choose,
+    honest_choice,
     internal_split,
     pareto_front,
     syn_optimised,
@@ -63,6 +64,50 @@ def test_choice_none_within_limits_takes_closest():
     scored = [_cand("A", 0, 1.0, 0.70), _cand("B", 1, 2.0, 0.60)]
     best, ok = choose(scored, OptimiseOptions())
     assert (best["id"], ok) == ("B", False)
+
+
+def _runs(utils, aucs=None, fit=None):
+    aucs = aucs or [0.52] * len(utils)
+    fit = fit or utils
+    return [{"utility": u, "auc": a, "copies_excess": 0.0, "two_way_fit": f}
+            for u, a, f in zip(utils, aucs, fit, strict=True)]
+
+
+def _with_runs(cid, order, utils, aucs=None, fit=None):
+    runs = _runs(utils, aucs, fit)
+    mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+    return {"id": cid, "order": order, "score": mean, "runs": runs}
+
+
+def test_honest_choice_keeps_defaults_unless_significantly_better():
+    opts = OptimiseOptions()
+    # X has the lower mean but its paired gain over the defaults (0.3, -0.2, 0.05) is within one SE
+    d = _with_runs("default", 0, [2.0, 2.0, 2.0])
+    x = _with_runs("X", 1, [1.7, 2.2, 1.95])
+    assert choose([d, x], opts)[0]["id"] == "X"
+    best, ok, why = honest_choice([d, x], opts)
+    assert (best["id"], ok, why) == ("default", True, "not_significant")
+    # Y gains 0.3, 0.25, 0.35: consistently better, so it replaces the defaults
+    y = _with_runs("Y", 2, [1.7, 1.75, 1.65])
+    best, ok, why = honest_choice([d, x, y], opts)
+    assert (best["id"], why) == ("Y", "significant")
+    # ... but not if it is worse in-sample (against the rows fitted on) on average
+    y_fit = _with_runs("Y", 2, [1.7, 1.75, 1.65], fit=[2.1, 2.0, 2.05])
+    assert honest_choice([d, x, y_fit], opts)[0]["id"] == "default"
+    # defaults outside the AUC limit and the candidate within: the rule's risk limit decides
+    d_risky = _with_runs("default", 0, [2.0, 2.0, 2.0], [0.6, 0.6, 0.6])
+    best, ok, why = honest_choice([d_risky, x], opts)
+    assert (best["id"], ok, why) == ("X", True, "defaults_outside_limits")
+    # "risk" criterion: the test is on membership AUC
+    r = OptimiseOptions(criterion="risk")
+    z = _with_runs("Z", 1, [2.0, 2.0, 2.0], [0.515, 0.53, 0.50])
+    assert honest_choice([d, z], r)[0]["id"] == "default"
+    z2 = _with_runs("Z", 1, [2.0, 2.0, 2.0], [0.50, 0.505, 0.495])
+    assert honest_choice([d, z2], r)[:3:2] == (z2, "significant")
+    # one seed: no error estimate, so the defaults stay
+    one = [_with_runs("default", 0, [2.0]), _with_runs("X", 1, [1.0])]
+    one[0]["runs"] = one[1]["runs"] = None
+    assert honest_choice(one, opts)[2] == "not_significant"
 
 
 def test_pareto_front_known_answer():
@@ -214,3 +259,41 @@ def test_browser_entry_optimises_and_stop_keeps_best():
         {"seed": 7, "holdout": 0.2, "optimise": {"budget": 10**9}, "lang": "en"}), progress)))["ok"]
     assert out["optimisation"]["stopped"] == "user" and out["optimisation"]["chosen"] is not None
     assert out["n_rows"] == train.n_rows
+
+
+def test_utility_scored_against_held_out_rows():
+    """A candidate that returns its training rows unchanged scores 0 against them; the search scores
+    utility against the internal validation rows, where the copy gets no such free pass."""
+    from py_engine.evaluation.utility import two_way_spmse
+    from py_engine.optimise import score
+
+    ds = _table(800)
+    tr, va = internal_split(ds.n_rows, 1)
+    fit, val = ds.take(tr[:300]), ds.take(va)
+    s = score(fit, fit, val, "two_way", 1)
+    assert two_way_spmse(fit, fit)["mean"] < 1e-9
+    assert s["two_way"] == pytest.approx(two_way_spmse(val, fit)["mean"])
+    assert s["two_way"] > 0.1
+    assert s["copies"] == pytest.approx(1.0)
+
+
+def test_risk_calibrated_at_full_size_when_defaults_break_limits_on_a_sample(monkeypatch):
+    """The last round on a row sample and the defaults outside the limits: the defaults are fitted
+    once on the whole internal train part and every last-round AUC is shifted by the difference."""
+    import py_engine.optimise as opt
+
+    monkeypatch.setattr(opt, "MAX_ROUND_ROWS", 200)
+    grid = opt.candidate_grid
+    monkeypatch.setattr(opt, "candidate_grid", lambda methods: grid(methods)[:3])  # the defaults and two more
+    ds = _table(450)
+    o = syn_optimised(ds, {"seed": 1}, {"budget": 10**9, "seeds": 2, "max_auc": 0.0,
+                                         "methods": ["cart"]}).optimisation
+    cal = o["calibration"]
+    assert cal["rows"] == o["internal"]["train_rows"] > 200
+    d = next(c for c in o["candidates"] if c["id"] == "default")["rounds"][-1]["score"]
+    assert d["auc"] == pytest.approx(cal["default_full"]["auc"], abs=1e-5)
+    assert d["auc_sample"] - d["auc"] == pytest.approx(cal["auc_offset"], abs=1e-5)
+    # within the limits on the sample: nothing to calibrate
+    o2 = syn_optimised(ds, {"seed": 1}, {"budget": 10**9, "seeds": 2, "max_auc": 1.0, "max_copies_excess": 1.0,
+                                          "methods": ["cart"]}).optimisation
+    assert o2["calibration"] is None

@@ -174,6 +174,18 @@ def test_one_column_table(tmp_path):
     no_raw_keys(text)
 
 
+def test_dp_report_says_it_is_not_covered_by_the_guarantee(tmp_path):
+    data = load_csv(b"a,b\n" + b"\n".join(f"{'xy'[i % 2]},{'pq'[i % 3 == 0]}".encode() for i in range(300)) + b"\n",
+                    "dp.csv")
+    train, hold, _ = split(data, 0.2, seed=1)
+    res = syn(train, {"method": "dp", "epsilon": 0.5, "domain_from_data": True, "seed": 1})
+    rep = evaluate(train, res.synthetic, hold, {}, context=context("dp.csv", res, hold))
+    for lang in ("en", "nl"):
+        text, _ = pdf_text(pdf_bytes(rep, lang), tmp_path, f"dp-{lang}.pdf")
+        want = strings(lang)["report.dp_not_covered"].replace("{epsilon}", "0.5" if lang == "en" else "0,5")
+        assert want.replace("{delta}", "1e-09") in " ".join(text.split())
+
+
 def test_importing_the_engine_does_not_load_matplotlib_or_reportlab():
     code = ("import sys, py_engine.browser, py_engine.report, py_engine.cli; "
             "print(any(m.split('.')[0] in ('matplotlib', 'reportlab') for m in sys.modules))")
@@ -216,3 +228,28 @@ def test_cli_report_all_rows_and_bad_column(tmp_path):
     assert main(["report", str(src), "-o", str(tmp_path / "o2"), "--target", "nope"], out=io.StringIO()) == 2
     with pytest.raises(SystemExit):
         main(["report", str(src), "-o", str(tmp_path / "o3"), "--holdout", "1.5"], out=io.StringIO())
+
+
+def test_pdf_shows_the_settings_search_and_its_front_in_both_languages(tmp_path):
+    """Issue 13: a synthesis with a settings search gets a section with the choice, why, the
+    utility-risk front as a figure and a sentence per axis, in English and Dutch."""
+    from py_engine.optimise import syn_optimised
+
+    rng = np.random.default_rng(0)
+    n = 600
+    a = rng.choice(["x", "y", "z"], n)
+    b = np.where(a == "x", rng.normal(10, 2, n), rng.normal(20, 3, n)).round(1)
+    df = pd.DataFrame({"a": a, "b": b, "c": rng.choice(["p", "q"], n)})
+    data = load_csv(df.to_csv(index=False).encode(), "t.csv")
+    train, hold, _ = split(data, 0.2, seed=3)
+    res = syn_optimised(train, {"seed": 3}, {"budget": 60_000})
+    rep = evaluate(train, res.synthetic, hold, {}, context=context("t.csv", res, hold))
+    assert rep["context"]["optimisation"]["chosen"] == res.optimisation["chosen"]
+    for lang in ("en", "nl"):
+        s = strings(lang)
+        text, _ = pdf_text(pdf_bytes(rep, lang), tmp_path, f"o-{lang}.pdf")
+        flat = " ".join(text.split())
+        assert s["report.section.optimisation"] in flat
+        assert " ".join(s["optimise.axis_x_help"].split())[:60] in flat
+        assert s[f"optimise.reason.{res.optimisation['reason']}"][:40] in flat
+        assert not RAW_KEY.findall(text)

@@ -89,7 +89,8 @@ def run(sens: Sensitive, cols: list[str], rho: Fraction, y1c: dict, k1: dict, ma
         limit = MAX_CELLS * float((odo.spent + 1 / (2 * sigma2) + eps * eps / 8) / rho)
         cliques = [tuple(m[0]) for m in meas]
         ok = [cl for cl in cand if jt.home(cl) is not None
-              or junction.JunctionTree(sizes, [*cliques, cl]).size() <= limit]
+              or (jt.cells(cl) <= limit  # necessary: the new tree has a clique holding cl
+                  and junction.JunctionTree.size_of(sizes, [*cliques, cl]) <= limit)]
         if not ok:
             ok = [cl for cl in cand if jt.home(cl) is not None] or [min(cand, key=lambda c: jt.cells(c))]
         sd = float(sigma2) ** 0.5

@@ -15,6 +15,8 @@ theta is kept per measured clique, so a new junction tree (after a new clique) s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -27,18 +29,24 @@ def _lse(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 
 class JunctionTree:
-    def __init__(self, sizes: dict[str, int], cliques: list[tuple[str, ...]]):
+    def __init__(self, sizes: dict[str, int], cliques: list[tuple[str, ...]], tree: bool = True):
         self.sizes = dict(sizes)
         self.names = list(sizes)
         self.pos = {c: i for i, c in enumerate(self.names)}
         self.cliques = self._maximal_cliques(cliques)
-        self._tree()
+        if tree:
+            self._tree()
+
+    @classmethod
+    def size_of(cls, sizes: dict[str, int], cliques: list[tuple[str, ...]]) -> int:
+        """Cells of the junction tree the cliques would make (AIM's model-size filter)."""
+        return cls(sizes, cliques, tree=False).size()
 
     def sort(self, vars_) -> tuple[str, ...]:
         return tuple(sorted(set(vars_), key=self.pos.__getitem__))
 
     def cells(self, vars_) -> int:
-        return int(np.prod([self.sizes[v] for v in vars_], dtype=np.int64)) if vars_ else 1
+        return math.prod(self.sizes[v] for v in vars_)
 
     def _maximal_cliques(self, cliques) -> list[tuple[str, ...]]:
         adj = {c: set() for c in self.names}

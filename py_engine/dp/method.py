@@ -32,7 +32,8 @@ from .sampling import sample_cells, uniform_in_bins
 FORMAT = "localsynth.dp-mst"
 FORMAT_AIM = "localsynth.dp-aim"
 ITERS = 1000
-AIM_ROUND_ITERS = 50  # mirror-descent iterations per AIM round (warm started); the final fit uses `iters`
+AIM_ROUND_ITERS = 50  # mirror-descent iterations per AIM round (warm started)
+AIM_FINAL_ITERS = 300  # then the final fit (at most `iters`), warm started from the last round
 
 
 def _r(a):
@@ -122,7 +123,7 @@ def _fit_aim(sens, cols, doms, rho, odo, s, iters) -> dict:
     jt, theta, meas, record = aim.run(sens, cols, rho, y1c, k1, maps, s2, eps, n_hat, iters=AIM_ROUND_ITERS)
     sens.close()
     # --- post-processing of the noisy answers
-    theta, marg = junction.fit(jt, theta, meas, n_hat, iters)
+    theta, marg = junction.fit(jt, theta, meas, n_hat, min(iters, AIM_FINAL_ITERS))
     return {"format": FORMAT_AIM, "version": 1, "columns": cols, "n_hat": round(n_hat),
             "sizes": {c: len(y1c[c]) for c in cols}, "cliques": [list(c) for c in jt.cliques],
             "order": jt.order, "parent": [jt.parent[i] for i in range(len(jt.cliques))],

@@ -88,6 +88,12 @@ def estimate_total(y1c: dict[str, np.ndarray], k1: dict[str, np.ndarray]) -> flo
     return max(float((tot * w).sum() / w.sum()), 1.0)
 
 
+def pair_score(counts: np.ndarray, mu_a: np.ndarray, mu_b: np.ndarray, n_hat: float) -> float:
+    """q_ab = ||M_ab(D) - mu_a mu_b^T / n_hat||_1, mu from the noisy 1-way answers: adding or removing
+    a row moves one cell of M_ab(D) by one, so q_ab moves by at most 1 (sensitivity 1)."""
+    return float(np.abs(counts - np.outer(mu_a, mu_b) / n_hat).sum())
+
+
 def select_tree(sens: Sensitive, cols: list[str], maps: dict, y1c: dict, n_hat: float, eps_em: Fraction
                 ) -> list[tuple[str, str]]:
     mu = {c: np.maximum(y1c[c], 0) / max(np.maximum(y1c[c], 0).sum(), 1e-12) * n_hat for c in cols}
@@ -95,8 +101,7 @@ def select_tree(sens: Sensitive, cols: list[str], maps: dict, y1c: dict, n_hat: 
              if len(y1c[a]) * len(y1c[b]) <= MAX_PAIR_CELLS]
 
     def score(p, counts):
-        a, b = p
-        return float(np.abs(counts - np.outer(mu[a], mu[b]) / n_hat).sum())
+        return pair_score(counts, mu[p[0]], mu[p[1]], n_hat)
 
     comp = {c: c for c in cols}
 

@@ -17,8 +17,8 @@ from ..progress import Step, Work
 from .references import METHODS, REFERENCES
 from .text import Words, clip
 
-PARTS = ["prepare", "summary", "columns", "utility", "pairs", "combinations", "analysis", "structure", "disclosure",
-         "codebook", "appendix", "write"]
+PARTS = ["prepare", "summary", "optimisation", "columns", "utility", "pairs", "combinations", "analysis", "structure",
+         "disclosure", "codebook", "appendix", "write"]
 PLOTS_PER_PAGE = 8
 MAX_FOREST_TERMS = 24
 FONT = "LocalSynthSans"
@@ -233,6 +233,10 @@ class _Report:
         self.table(rows, [4.3, 12.7], header=False, bold_first=True, zebra=False)
         self.add(self.spacer(0.4))
         self.para(self.t("report.intro"))
+        if method == "dp":  # issue 12: the report compares with the real rows; the guarantee is the data's
+            st = ctx.get("settings") or {}
+            self.para(self.t("report.dp_not_covered", epsilon=w.num(float(st.get("epsilon", 0)), 3, trim=True),
+                             delta=str(st.get("delta", "–"))))
         self.para(self.t("report.intro_local"), "small")
         self.add(PageBreak())
 
@@ -376,6 +380,33 @@ class _Report:
         return w.num(f.get("value"), 3)
 
     # ------------------------------------------------------------------ 2 columns
+    def part_optimisation(self):
+        """Issue 13: the settings search (py_engine.optimise) when the synthesis used one: the choice,
+        why, and the utility-risk front as a figure with a sentence per axis."""
+        o = (self.r.get("context") or {}).get("optimisation")
+        if not o or not o.get("candidates"):
+            return
+        w = self.w
+        self.h1("report.section.optimisation")
+        pts = front_points(o)
+        chosen = o.get("chosen")
+        self.para(self.t("report.optimise_intro", compared=w.int(len(o.get("compared") or [])),
+                         candidates=w.int(len(o.get("candidates") or [])),
+                         train=w.int((o.get("internal") or {}).get("train_rows")),
+                         validation=w.int((o.get("internal") or {}).get("validation_rows"))))
+        if chosen:
+            self.para(self.t("report.optimise_chosen", candidate=chosen,
+                             settings=self.settings_text(o.get("settings") or {})))
+        if o.get("reason"):
+            self.para(self.t(f"optimise.reason.{o['reason']}"))
+        if pts:
+            measure = (o.get("options") or {}).get("utility", "two_way")
+            png = self.plot.front(pts, self.t("optimise.axis_x"), self.t(f"optimise.axis_y.{measure}"),
+                                  {k: self.t(f"optimise.legend.{k}") for k in ("front", "default", "chosen", "other")})
+            self.image_auto(png, 15.0)
+        self.para(self.t("optimise.axis_x_help"), "small")
+        self.para(self.t("optimise.axis_y_help"), "small")
+
     def part_columns(self):
         w = self.w
         self.h1("report.section.columns")
@@ -481,6 +512,10 @@ class _Report:
                              median=w.num(two.get("median"), 2), max=w.num(two.get("max"), 2)))
             if two.get("interpretation"):
                 self.para(self.t(f"metrics.interpretation.{two['interpretation']}"))
+            cr = two.get("cluster_reference")
+            if cr:
+                self.para(self.t("report.two_way_cluster_reference", column=cr["key"], groups=cr["groups"],
+                                 mean=w.num(cr["mean"], 2), sd=w.num(cr["sd"], 2), reps=cr["reps"]))
             vmax = max(10.0, float(two.get("max") or 0))
             png = self.plot.heatmap(two["matrix"], two["columns"], vmin=0, vmax=min(vmax, 30.0), cmap="Reds",
                                     colorbar="S_pMSE", annotate_digits=1)
@@ -1023,3 +1058,19 @@ def _numbered_canvas(footer: str, page_fmt: str):
             super().save()
 
     return NumberedCanvas
+
+
+def front_points(o: dict) -> list[dict]:
+    """The candidates compared in the last round of a settings search as plot points (x: membership
+    AUC, y: utility), with whether each is on the front, chosen, the defaults."""
+    compared, front = set(o.get("compared") or []), set(o.get("front") or [])
+    out = []
+    for c in o.get("candidates") or []:
+        if c["id"] not in compared or not c.get("rounds"):
+            continue
+        sc = c["rounds"][-1]["score"]
+        if sc.get("utility") is None or sc.get("auc") is None:
+            continue
+        out.append({"id": c["id"], "x": sc["auc"], "y": sc["utility"], "front": c["id"] in front,
+                    "chosen": c["id"] == o.get("chosen"), "default": c["id"] == o.get("default")})
+    return out

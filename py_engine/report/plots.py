@@ -283,6 +283,38 @@ class Plotter:
 
         return self.draw(make)
 
+    # -- settings tuned per table (py_engine.optimise): the utility-risk front
+    def front(self, points: list[dict], x_label: str, y_label: str, labels: dict) -> bytes:
+        """Each candidate a point (x: membership AUC, y: utility, lower is better on both); the front
+        joined by a line, the defaults a square, the chosen one a ring. points: {id, x, y, front,
+        chosen, default}; labels: {"front", "default", "chosen", "other"} legend texts."""
+        def make():
+            fig = self._figure(14.0, 8.0)
+            ax = fig.add_axes([0.1, 0.14, 0.55, 0.8])
+            other = [p for p in points if not p["front"]]
+            on = sorted((p for p in points if p["front"]), key=lambda p: p["x"])
+            if other:
+                ax.scatter([p["x"] for p in other], [p["y"] for p in other], s=14, color="#9a9a9a",
+                           label=labels["other"], zorder=2)
+            if on:
+                ax.plot([p["x"] for p in on], [p["y"] for p in on], "-o", color=REAL, ms=4, lw=1,
+                        label=labels["front"], zorder=3)
+            for p in points:
+                if p["default"]:
+                    ax.scatter([p["x"]], [p["y"]], s=60, marker="s", facecolors="none", edgecolors="#222222",
+                               linewidths=1.2, label=labels["default"], zorder=4)
+                if p["chosen"]:
+                    ax.scatter([p["x"]], [p["y"]], s=150, marker="o", facecolors="none", edgecolors=SYN,
+                               linewidths=2, label=labels["chosen"], zorder=5)
+            ax.set_xlabel(x_label)
+            ax.set_ylabel(y_label)
+            self._numfmt(ax, "x")
+            self._numfmt(ax, "y")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, frameon=False)
+            return fig
+
+        return self.draw(make)
+
     # -- the attacks: membership AUC, inference rates, DCR quantiles
     def attacks(self, membership: dict | None, inference: dict | None, dcr: dict | None) -> bytes:
         w = self.w

@@ -14,8 +14,9 @@ import * as report from "./report.js";
 import * as structure from "./structure.js";
 import * as offline from "./offline.js";
 import * as confirm from "./confirm.js";
+import * as optimise from "./optimise.js";
 
-const modules = [intake, settings, structure, generate, result, report, help, offline, confirm];
+const modules = [intake, settings, structure, generate, result, optimise, report, help, offline, confirm];
 let engine;
 
 function showStatus() {

@@ -93,6 +93,11 @@ export class Engine {
     return this.request("synthesise", { settings }, { onProgress });
   }
 
+  /** Method dp: the domain suggested from the held table, for the domain editor to prefill (marked). */
+  dpDomain() {
+    return this.request("dp_domain");
+  }
+
   evaluate(options, onProgress) {
     return this.request("evaluate", { options }, { onProgress });
   }

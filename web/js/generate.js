@@ -2,6 +2,7 @@
 import { $, fmtDuration, fmtInt } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./state.js";
+import { applyChosen } from "./optimise.js";
 
 let ctx;
 let timer = null;
@@ -11,6 +12,16 @@ export function init(c) {
   $("#cancel").addEventListener("click", () => {
     stop();
   });
+  $("#stop-search").addEventListener("click", stopSearch);
+}
+
+/** A settings search (settings.optimise): end it early; the run goes on with the best so far. */
+function stopSearch() {
+  const r = state.run;
+  if (!r || r.cancelling || r.stopping || !r.settings.optimise) return;
+  r.stopping = true;
+  ctx.engine.stopSearch(r.promise);
+  render();
 }
 
 /** Start synthesising with the given settings (already checked by settings.js). */
@@ -35,6 +46,7 @@ export function run(settings) {
       const elapsed = Date.now() - state.run.started;
       finish();
       state.result = { ...data, request: settings, elapsed_ms: elapsed };
+      applyChosen(state.result); // the chosen settings become the Settings step's (issue 13)
       ctx.refresh();
       ctx.goTo("result");
     },
@@ -81,13 +93,14 @@ export function render() {
   const r = state.run;
   if (!r) return;
   const s = r.settings;
-  $("#gen-what").textContent = t("generate.what", {
-    method: t("method." + s.method), rows: fmtInt(s.n_rows), seed: s.seed,
-  });
+  $("#gen-what").textContent = s.optimise
+    ? t("optimise.what", { rows: fmtInt(s.n_rows), seed: s.seed, budget: fmtInt(s.optimise.budget) })
+    : t("generate.what", { method: t("method." + s.method), rows: fmtInt(s.n_rows), seed: s.seed });
   const bar = $("#gen-progress");
   const p = r.progress;
   let text;
   if (r.cancelling) text = t("generate.cancelling");
+  else if (r.stopping && p && p.stage === "optimise") text = t("optimise.stopping");
   else if (p && p.total) text = progressText(p);
   else if (document.body.dataset.ready !== "true") text = t("generate.waiting");
   else text = t("generate.starting");
@@ -99,5 +112,8 @@ export function render() {
   }
   if ($("#gen-status").textContent !== text) $("#gen-status").textContent = text;
   $("#cancel").disabled = r.cancelling;
+  const searching = Boolean(s.optimise) && (!p || p.stage === "optimise");
+  $("#stop-search").hidden = !searching;
+  $("#stop-search").disabled = r.cancelling || Boolean(r.stopping);
   renderElapsed();
 }

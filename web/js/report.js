@@ -561,6 +561,8 @@ function pairsView(r) {
   else {
     out.push(h("p", { text: t("report.two_way_stats", { mean: num(two.mean, 2), median: num(two.median, 2), max: num(two.max, 2) }) }));
     if (two.interpretation) out.push(h("p", { text: t("metrics.interpretation." + two.interpretation) }));
+    const cr = two.cluster_reference;
+    if (cr) out.push(h("p", { class: "ev-cluster-ref", text: t("report.two_way_cluster_reference", { column: cr.key, groups: cr.groups, mean: num(cr.mean, 2), sd: num(cr.sd, 2), reps: cr.reps }) }));
     out.push(heatmap(two.matrix, two.columns, "spmse", name("two_way"), 1));
     out.push(h("p", { text: t("report.worst_pairs") }));
     out.push(table([[t("report.col.pair"), "S_pMSE"]].concat((two.worst || []).map((w) => [`${w.a} × ${w.b}`, num(w.s_pmse, 2)])),

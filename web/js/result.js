@@ -46,12 +46,25 @@ export function noteText(n) {
   return text === "notes." + n.code ? t(n.code, params) : text;
 }
 
+/** Method dp: the budget spent on this file so far (the engine's odometer, browser.py _DP_SPENT). */
+function renderOdometer(r) {
+  const p = $("#result-odometer");
+  const file = r.method === "dp" && r.privacy && r.privacy.file;
+  p.hidden = !file;
+  p.textContent = file ? t("result.dp_odometer", {
+    runs: fmtInt(file.runs),
+    epsilon: Number(file.epsilon).toLocaleString(lang(), { maximumSignificantDigits: 3 }),
+    delta: String(file.delta),
+  }) : "";
+}
+
 /** Method dp: the privacy claim as the engine recorded it (SynthResult.settings), and whether the public
  * domain was covered by it (not when it was read from the data, settings.domain_from_data). */
 function renderPrivacy(r) {
   const box = $("#result-privacy");
   const st = r.settings || {};
   box.hidden = r.method !== "dp";
+  renderOdometer(r);
   if (r.method !== "dp") {
     box.replaceChildren();
     return;

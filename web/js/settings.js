@@ -5,6 +5,8 @@ import { HOLDOUT_FRACTION, HOLDOUT_MAX_ROWS, includedColumns, randomSeed, state 
 import * as generate from "./generate.js";
 import * as structure from "./structure.js";
 import { confirmDiscard } from "./confirm.js";
+import { DEFAULT_BUDGET, MIN_BUDGET } from "./optimise.js";
+import * as domainEditor from "./domain.js";
 
 const MANY_LEVELS = 60; // a hint above this many categories (py_engine schema.HIGH_CARDINALITY)
 const SMALL_DATA_ROWS = 200;
@@ -20,6 +22,7 @@ const FIELDS = {
   n_rows: { min: 1, max: MAX_ROWS, error: "settings.rows_invalid" },
   seed: { min: 0, max: 2 ** 32 - 1, error: "settings.seed_invalid" },
   minbucket: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.minbucket_invalid", optional: true },
+  optimise_budget: { min: MIN_BUDGET, max: 1e12, error: "optimise.budget_invalid" },
 };
 // method dp: the engine's limits (py_engine/dp/accounting.py; errors.dp.bad_epsilon, bad_delta)
 const DP_FIELDS = {
@@ -46,10 +49,12 @@ export function init(c) {
   ctx = c;
   for (const r of $$("input[name=method]")) r.addEventListener("change", () => setMethod(r.value));
   for (const r of $$("input[name=missing]")) r.addEventListener("change", () => set("missing", r.value));
+  for (const r of $$("input[name=dp-mechanism]")) r.addEventListener("change", () => set("dp_mechanism", r.value));
   $("#holdout").addEventListener("change", (e) => set("holdout", e.target.checked));
   $("#proper").addEventListener("change", (e) => set("proper", e.target.checked));
   $("#smoothing").addEventListener("change", (e) => set("smoothing", e.target.value));
-  for (const [id, field] of [["#n-rows", "n_rows"], ["#seed", "seed"], ["#m", "m"], ["#minbucket", "minbucket"]]) {
+  for (const [id, field] of [["#n-rows", "n_rows"], ["#seed", "seed"], ["#m", "m"], ["#minbucket", "minbucket"],
+    ["#optimise-budget", "optimise_budget"]]) {
     const input = $(id);
     input.addEventListener("input", () => {
       state.settings[field] = input.value;
@@ -73,11 +78,17 @@ export function init(c) {
   }
   $("#dp-from-data").addEventListener("change", (e) => {
     state.settings.domain_from_data = e.target.checked;
+    if (e.target.checked) state.settings.domain_source = "data";
     delete errors.domain;
     if (state.settingsError && !state.settingsError.local) state.settingsError = null; // a new domain choice
     render();
   });
   $("#dp-domain-file").addEventListener("change", onDomainFile);
+  domainEditor.init(c, () => {
+    if (errors.domain) validateDomain();
+    if (state.settingsError && !state.settingsError.local) state.settingsError = null;
+    render();
+  });
   $("#new-seed").addEventListener("click", () => {
     state.settings.seed = String(randomSeed());
     delete errors.seed;
@@ -89,7 +100,9 @@ export function init(c) {
     render();
   });
   $("#back-to-data").addEventListener("click", () => ctx.goTo("data"));
-  $("#generate").addEventListener("click", start);
+  $("#generate").addEventListener("click", () => start(false));
+  $("#optimise-criterion").addEventListener("change", (e) => set("optimise_criterion", e.target.value));
+  $("#optimise").addEventListener("click", () => start(true));
 }
 
 function set(key, value) {
@@ -121,6 +134,7 @@ async function onDomainFile(e) {
       if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error("not an object");
       s.domain = doc;
       s.domain_name = file.name;
+      s.domain_source = "file";
     } catch {
       errors.domain = "settings.dp_domain_unreadable";
     }
@@ -150,6 +164,7 @@ function validateDomain() {
   const s = state.settings;
   if (errors.domain === "settings.dp_domain_unreadable") return false;
   if (s.domain || s.domain_from_data) delete errors.domain;
+  else if (s.domain_source === "editor") errors.domain = "settings.dp_domain_unconfirmed";
   else errors.domain = "settings.dp_domain_needed";
   return !errors.domain;
 }
@@ -160,6 +175,11 @@ export function onNewData({ keepSeed = false } = {}) {
   s.n_rows = String(state.summary.n_rows);
   if (!keepSeed || s.seed === null || s.seed === "") s.seed = String(randomSeed());
   s.visit_sequence = null;
+  if (s.domain_source === "editor") { // the suggestion came from the previous file
+    s.domain = null;
+    s.domain_source = null;
+  }
+  domainEditor.reset();
   state.settingsError = null;
   errors = {};
 }
@@ -244,6 +264,7 @@ export function payload() {
   if (s.method === "dp") {
     out.epsilon = parseDecimal(s.epsilon);
     out.delta = parseDecimal(s.delta);
+    out.dp_mechanism = s.dp_mechanism === "aim" ? "aim" : "mst";
     if (s.domain_from_data) out.domain_from_data = true;
     else out.domain = s.domain;
     if (out.missing === "impute") out.missing = "synthesise"; // refused by dp (dp.refused_stage)
@@ -254,8 +275,18 @@ export function payload() {
   return out;
 }
 
-function start() {
-  const p = payload();
+/** The settings search the worker runs first (PROTOCOL.md "settings.optimise"), or null if the budget is wrong. */
+function optimisePayload() {
+  if (!validate("optimise_budget")) return null;
+  return { budget: parseWhole(state.settings.optimise_budget), criterion: state.settings.optimise_criterion };
+}
+
+function start(optimise) {
+  let p = payload();
+  if (p && optimise) {
+    const o = optimisePayload();
+    p = o && p.method !== "dp" ? { ...p, optimise: o } : null;
+  }
   render();
   if (!p) {
     state.settingsError = { local: true }; // shown as settings.invalid
@@ -300,7 +331,7 @@ function showField(field, id) {
   if (input.value !== String(value)) input.value = value;
   const err = errors[field];
   input.setAttribute("aria-invalid", err ? "true" : "false");
-  setMessage($(`${id}-error`), err ? t(err, { max: fmtInt(FIELDS[field].max) }) : "");
+  setMessage($(`${id}-error`), err ? t(err, { max: fmtInt(FIELDS[field].max ?? MAX_ROWS), min: fmtInt(MIN_BUDGET) }) : "");
 }
 
 function renderVisit() {
@@ -346,6 +377,7 @@ export function render() {
   }
   $("#advanced-note").hidden = cart;
   renderDp();
+  renderOptimise();
   renderVisit();
   if (!cart) for (const b of $$("#visit-list button, #visit-reset")) b.disabled = true;
   if (state.settingsError && state.settingsError.local && !Object.keys(errors).length) state.settingsError = null;
@@ -353,6 +385,16 @@ export function render() {
   setMessage($("#settings-message"), !err ? "" : err.local ? t("settings.invalid")
     : t("generate.failed", { message: errorText(err) }));
   $("#generate").disabled = includedColumns().length === 0 || Boolean(state.busy);
+  $("#optimise").disabled = $("#generate").disabled || s.method === "dp";
+}
+
+/** The settings search: aim and work budget; not offered for dp (it would read the real rows). */
+function renderOptimise() {
+  const s = state.settings;
+  showField("optimise_budget", "#optimise-budget");
+  $("#optimise-budget-help").textContent = t("optimise.budget_help", { value: fmtInt(DEFAULT_BUDGET) });
+  $("#optimise-criterion").value = s.optimise_criterion;
+  $("#optimise-note").hidden = s.method !== "dp";
 }
 
 function showDpField(field, id) {
@@ -374,8 +416,11 @@ function renderDp() {
   showDpField("epsilon", "#dp-epsilon");
   showDpField("delta", "#dp-delta");
   $("#dp-from-data").checked = Boolean(s.domain_from_data);
+  for (const r of $$("input[name=dp-mechanism]")) r.checked = r.value === (s.dp_mechanism || "mst");
   $("#dp-from-data").setAttribute("aria-invalid", errors.domain ? "true" : "false");
-  $("#dp-domain-status").textContent = s.domain
-    ? t("settings.dp_domain_loaded", { name: s.domain_name }) : t("settings.dp_domain_none");
+  $("#dp-domain-status").textContent = s.domain_source === "editor"
+    ? t(s.domain ? "settings.dp_domain_status_edited" : "settings.dp_domain_status_unconfirmed")
+    : s.domain ? t("settings.dp_domain_loaded", { name: s.domain_name }) : t("settings.dp_domain_none");
+  domainEditor.render();
   setMessage($("#dp-domain-error"), errors.domain ? t(errors.domain) : "");
 }

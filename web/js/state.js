@@ -23,7 +23,11 @@ export function defaultSettings() {
     delta: "1e-9", // the engine's default
     domain: null, // a domain document read from a file the user chose ({format: "localsynth.dp-domain", ...})
     domain_name: "",
+    dp_mechanism: "mst", // "mst" or "aim" (SynthSettings.dp_mechanism)
     domain_from_data: false, // opt-in: the domain read from the data is NOT covered by the guarantee
+    // issue 13: settings tuned per table (py_engine/optimise.py): aim and work budget
+    optimise_criterion: "utility",
+    optimise_budget: "2000000", // py_engine.optimise.DEFAULT_BUDGET
   };
 }
 

@@ -170,6 +170,8 @@ async function handle(msg) {
       const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       return { ...res, bytes: buf, __transfer: [buf] };
     }
+    case "dp_domain":
+      return unwrap(engine.dp_domain());
     case "clear":
       return unwrap(engine.clear());
     default:
