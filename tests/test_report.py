@@ -201,7 +201,8 @@ def test_cli_report_writes_csv_json_and_pdf_and_prints_the_summary(tmp_path):
                  "--target", "Status", "--quasi-identifiers", "Age,Home", "--sensitive", "Job"], out=out)
     assert code == 0
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["credit_part_synthetic.csv", "credit_part_synthetic.json", "credit_part_synthetic_report.pdf"]
+    assert files == ["credit_part_synthetic.csv", "credit_part_synthetic.json", "credit_part_synthetic_codebook.csv",
+                     "credit_part_synthetic_report.pdf"]
     printed = out.getvalue()
     assert "Samenvatting:" in printed and "Lidmaatschapsaanval" in printed and "written:" in printed
     csv = pd.read_csv(tmp_path / "out" / "credit_part_synthetic.csv")

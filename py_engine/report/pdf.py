@@ -17,8 +17,8 @@ from ..progress import Step, Work
 from .references import METHODS, REFERENCES
 from .text import Words, clip
 
-PARTS = ["prepare", "summary", "optimisation", "columns", "utility", "pairs", "combinations", "analysis", "structure", "disclosure",
-         "appendix", "write"]
+PARTS = ["prepare", "summary", "optimisation", "columns", "utility", "pairs", "combinations", "analysis", "structure",
+         "disclosure", "codebook", "appendix", "write"]
 PLOTS_PER_PAGE = 8
 MAX_FOREST_TERMS = 24
 FONT = "LocalSynthSans"
@@ -221,7 +221,8 @@ class _Report:
             [self.t("report.fact.synthetic_rows"), w.int(data.get("n_synthetic"))],
             [self.t("report.fact.method"), self.t(f"method.{method}") if method else "–"],
             [self.t("report.fact.settings"), self.settings_text(ctx.get("settings") or {})],
-            [self.t("report.fact.seed"), str(ctx.get("seed", "–"))],
+            [self.t("report.fact.seed"), str(ctx.get("seed", "–")) if len(ctx.get("seeds") or []) < 2 else
+             self.t("report.fact.seeds", m=w.int(len(ctx["seeds"])), seeds=", ".join(str(s) for s in ctx["seeds"]))],
             [self.t("report.fact.fitted"), self.t("report.fact.fitted_rows", train=w.int(data.get("n_train")),
                                                  holdout=w.int(hold)) if hold else
              self.t("report.fact.fitted_all", train=w.int(data.get("n_train")))],
@@ -958,6 +959,24 @@ class _Report:
             return "–"
         ci = ci or [None, None]
         return f"{w.pct(r, 1)} ({w.ci(ci[0], ci[1], 1, percent=True)})"
+
+    # ------------------------------------------------------------------ codebook
+    def part_codebook(self):
+        """Issue 14: the codebook (py_engine/codebook.py), the same table as the codebook CSV; the
+        structure and what synthesis did share one column here."""
+        from .. import codebook
+
+        doc = self.r.get("codebook")
+        if not doc:  # a report made without a synthesis result at hand (evaluate alone): no section
+            return
+        self.h1("report.section.codebook")
+        self.para(self.t("report.codebook_intro"))
+        if (doc.get("m") or 1) > 1:
+            self.para(self.t("report.codebook_m", m=self.w.int(doc["m"]), rows=self.w.int(doc.get("n_rows"))), "small")
+        table = codebook.rows(doc, self.w.lang)
+        rows = [r[:5] + ["; ".join(x for x in r[5:] if x)] for r in table]
+        rows[0][5] = f"{table[0][5]}; {table[0][6].lower()}"
+        self.table(rows, [2.5, 2.1, 2.3, 4.5, 2.6, 3.0])
 
     # ------------------------------------------------------------------ 8 appendix
     def part_appendix(self):

@@ -11,6 +11,7 @@ export function defaultSettings() {
     method: "cart",
     n_rows: null, // null: as many as the input (filled in when data arrives)
     seed: null, // drawn when data arrives; shown and editable
+    m: "1", // synthetic data sets (synthpop's m); set k uses seed + k - 1
     missing: "synthesise",
     holdout: true, // keep HOLDOUT_FRACTION aside for the evaluation report
     minbucket: "", // empty: the engine's automatic value (grows with the table; synthesis.auto_minbucket)
@@ -61,6 +62,7 @@ export const state = {
   downloading: null,
   downloaded: null,
   downloadError: null,
+  downloadSet: 1, // m > 1: the synthetic data set the CSV and JSON downloads hold (1..m)
 };
 
 export function resetData() {
@@ -69,7 +71,7 @@ export function resetData() {
   Object.assign(state, {
     summary: null, detected: null, dialect: {}, overrides: {}, allCodes: [], busy: null, dataError: null, columnError: null,
     search: "", settings: defaultSettings(), settingsError: null, structure: null, run: null, result: null,
-    downloading: null, downloaded: null, downloadError: null,
+    downloading: null, downloaded: null, downloadError: null, downloadSet: 1,
   });
 }
 
