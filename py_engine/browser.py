@@ -303,8 +303,12 @@ async def evaluate(options_json: str, progress_cb=None) -> str:
         raise EngineError("no_synthetic", kind="settings")
     options = json.loads(options_json or "{}")
     work = evaluation.evaluate_steps(_S.train, _S.result.synthetic, _S.holdout, options,
-                                     context=_report_context())
-    _S.report = await _drive_async(work, progress_cb)
+                                     context=_report_context(), copies=_S.result.copies or None)
+    report = await _drive_async(work, progress_cb)
+    from . import codebook
+
+    report["codebook"] = codebook.build(_S.result)  # issue 14: the codebook section of the PDF
+    _S.report = report
     return _ok(_S.report)
 
 
@@ -327,6 +331,7 @@ def _report_context() -> dict:
             "numpy": numpy.__version__, "scipy": scipy.__version__,
             "pandas": pandas.__version__, "scikit_learn": sklearn.__version__,
             "settings": r.settings_dict(), "seed": r.seed, "method": r.method,
+            "seeds": list(r.seeds or [r.seed]),  # one per synthetic data set (m)
             "n_real": r.n_real, "n_synthetic": r.synthetic.n_rows,
             "holdout_rows": 0 if _S.holdout is None else _S.holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -349,21 +354,38 @@ def _file_stem() -> str:
 
 @_aguard
 async def export(fmt: str, options_json: str = "{}", progress_cb=None) -> str:
-    """Make a download: csv (input's style), csv-standard, json (records + settings + schema), pdf."""
+    """Make a download: csv (input's style), csv-standard, json (records + settings + schema), pdf,
+    codebook (CSV in the user's language, py_engine/codebook.py), zip (all m synthetic data sets).
+    options: {lang, set}: with m > 1 sets, csv, csv-standard and json are of set `set` (1..m)."""
     if _S.result is None:
         raise EngineError("no_synthetic", kind="settings")
     options = json.loads(options_json or "{}")
     lang = options.get("lang", "en")
     stem = _file_stem()
+    copies = _S.result.copies or [_S.result.synthetic]
+    k = options.get("set", 1)  # with m > 1 synthetic data sets: which one (1-based)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(copies):
+        raise EngineError("bad_set", kind="settings", set=k, m=len(copies))
+    one = f"{stem}_set{k}" if len(copies) > 1 else stem
     if fmt in ("csv", "csv-standard"):
-        data = to_csv_bytes(_S.result.synthetic, "original" if fmt == "csv" else "standard")
+        data = to_csv_bytes(copies[k - 1], "original" if fmt == "csv" else "standard")
         # the two CSVs get different names, so saving both keeps both (issue 14)
-        name, mime = (f"{stem}.csv" if fmt == "csv" else f"{stem}_standard.csv"), "text/csv"
+        name, mime = (f"{one}.csv" if fmt == "csv" else f"{one}_standard.csv"), "text/csv"
+    elif fmt == "zip":
+        from .export import zip_sets
+
+        data = zip_sets(_S.result, stem, lang)
+        name, mime = f"{stem}_sets.zip", "application/zip"
+    elif fmt == "codebook":
+        from . import codebook
+
+        data = codebook.to_csv_bytes(codebook.build(_S.result), lang)
+        name, mime = f"{stem}_codebook.csv", "text/csv"
     elif fmt == "json":
         from .export import json_document
 
-        data = json_document(_S.result, _S.name, report=_S.report)
-        name, mime = f"{stem}.json", "application/json"
+        data = json_document(_S.result, _S.name, report=_S.report, set_index=k - 1)
+        name, mime = f"{one}.json", "application/json"
     elif fmt == "pdf":
         from .report import build_pdf
 

@@ -454,6 +454,7 @@ def report_context(name: str, result, holdout, platform_name: str | None = None)
             "platform": platform_name or platform.system(), "numpy": numpy.__version__,
             "pandas": pandas.__version__, "scipy": scipy.__version__, "scikit_learn": sklearn.__version__,
             "settings": result.settings_dict(), "seed": result.seed, "method": result.method,
+            "seeds": list(getattr(result, "seeds", None) or [result.seed]),  # one per synthetic data set
             "n_real": result.n_real + (0 if holdout is None else holdout.n_rows),
             "n_synthetic": result.synthetic.n_rows, "holdout_rows": 0 if holdout is None else holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -529,6 +530,9 @@ def cmd_report(args, out=sys.stdout) -> int:
     report = evaluate(train, result.synthetic, hold, options, context=report_context(src.name, result, hold),
                       copies=result.copies or None)
     t_eval = time.perf_counter() - t1
+    from . import codebook
+
+    report["codebook"] = codebook.build(result)  # issue 14: the PDF's codebook section and codebook.csv
     used = report["options"].get("suggested", {}).get("used") or []
     if used:  # issue 14: the roles the engine suggested, with why
         from .i18n import translate as _tr
@@ -550,11 +554,13 @@ def cmd_report(args, out=sys.stdout) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     stem = src.stem + "_synthetic"
     csvs = copy_paths(folder / f"{stem}.csv", len(result.copies))
-    paths = [csvs[0], folder / f"{stem}.json", folder / f"{stem}_report.pdf", *csvs[1:]]
+    paths = [csvs[0], folder / f"{stem}.json", folder / f"{stem}_report.pdf", folder / f"{stem}_codebook.csv",
+             *csvs[1:]]
     for p, ds_k in zip(csvs, result.copies or [result.synthetic], strict=True):
         p.write_bytes(to_csv_bytes(ds_k, "standard" if args.standard_csv else "original"))
     paths[1].write_bytes(json_document(result, src.name, report=report))
     paths[2].write_bytes(pdf)
+    paths[3].write_bytes(codebook.to_csv_bytes(report["codebook"], args.lang))
     from .i18n import translate
 
     print(translate("report.section.summary", args.lang) + ":", file=out)
@@ -572,7 +578,7 @@ def add_report_parser(sub) -> None:
                                    "utility and disclosure risk, and write the synthetic CSV, the JSON document "
                                    "with the evaluation and the PDF report into a folder.")
     p.add_argument("input", help="the real CSV file")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write the three files to")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write the files to (CSV, JSON, PDF, codebook CSV)")
     p.add_argument("--method", choices=["cart", "gc", "marginal", "dp"], default="cart")
     p.add_argument("--seed", type=int, help="random seed (default: a random one, printed)")
     p.add_argument("--rows", type=int, help="synthetic rows (default: as many as the rows fitted on)")

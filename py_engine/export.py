@@ -100,9 +100,12 @@ def dp_document(meta: dict) -> dict:
     return out
 
 
-def json_document(result, source_name: str, report: dict | None = None) -> bytes:
-    """The synthetic data of a SynthResult as a UTF-8 JSON document (see the module doc)."""
-    ds = result.synthetic
+def json_document(result, source_name: str, report: dict | None = None, set_index: int = 0) -> bytes:
+    """The synthetic data of a SynthResult as a UTF-8 JSON document (see the module doc). With m > 1
+    synthetic data sets, `set_index` (0-based) chooses the set; the document then says which ("set",
+    1-based) and lists every set's seed ("sets")."""
+    copies = list(getattr(result, "copies", None) or [])
+    ds = copies[set_index] if copies else result.synthetic
     schema = []
     for name in ds.columns:
         d = ds.schema[name].to_dict()
@@ -120,6 +123,11 @@ def json_document(result, source_name: str, report: dict | None = None) -> bytes
         "schema": schema,
         "notes": result.notes,
     }
+    if len(copies) > 1:
+        seeds = list(result.seeds)
+        meta["set"] = set_index + 1
+        meta["seed"] = int(seeds[set_index])
+        meta["sets"] = [{"set": k + 1, "seed": int(sd)} for k, sd in enumerate(seeds)]
     if result.model is not None:
         meta["model"] = result.model
     if getattr(result, "optimisation", None) is not None:
@@ -132,3 +140,38 @@ def json_document(result, source_name: str, report: dict | None = None) -> bytes
     head = json.dumps(clean(meta), ensure_ascii=False, allow_nan=False, default=str)
     body = head[:-1] + ', "records": ' + records_json(ds) + "}"
     return body.encode("utf-8")
+
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # every member's time stamp: the same inputs give the same bytes
+
+
+def zip_sets(result, stem: str, lang: str = "en", style: str = "original") -> bytes:
+    """All m synthetic data sets as one zip file (Python's zipfile, deflated, fixed time stamps and
+    permissions, members in a fixed order, so the bytes depend on the data only):
+    `<stem>_1.csv` ... `<stem>_m.csv` (in the input's CSV style, or standard CSV), `<stem>_sets.csv`
+    (set, seed, rows, file) and `<stem>_codebook.csv` (py_engine/codebook.py, in `lang`)."""
+    import io
+    import zipfile
+
+    from . import codebook
+    from .dataset import to_csv_bytes
+
+    copies = list(getattr(result, "copies", None) or []) or [result.synthetic]
+    seeds = list(getattr(result, "seeds", None) or []) or [result.seed]
+    members = []
+    lines = ["set,seed,rows,file"]
+    for k, (ds, sd) in enumerate(zip(copies, seeds, strict=True), start=1):
+        name = f"{stem}_{k}.csv"
+        members.append((name, to_csv_bytes(ds, style)))
+        lines.append(f"{k},{int(sd)},{ds.n_rows},{name}")
+    members.append((f"{stem}_sets.csv", ("\n".join(lines) + "\n").encode("utf-8")))
+    members.append((f"{stem}_codebook.csv", codebook.to_csv_bytes(codebook.build(result), lang)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 0
+            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    return buf.getvalue()

@@ -20,6 +20,11 @@ def test_dp_domain_editor(new_page, lang):
     settle(page)
     page.click("#to-settings")
     page.check("#method-dp")
+    assert page.is_checked("#dp-mech-mst") and not page.is_checked("#dp-mech-aim")
+    assert page.text_content("label[for=dp-mech-aim]") == text(lang, "settings.dp_mech_aim")
+    page.check("#dp-mech-aim")
+    assert page.evaluate("() => window.localsynth.state.settings.dp_mechanism") == "aim"
+    page.check("#dp-mech-mst")  # MST for the run below (AIM takes minutes in the browser)
     assert not page.is_visible("#dp-domain-editor")
     assert page.text_content("#dp-domain-edit") == text(lang, "settings.dp_domain_edit")
     page.click("#dp-domain-edit")
@@ -67,6 +72,7 @@ def test_dp_domain_editor(new_page, lang):
     wait_step(page, "result", timeout_s=600)
     result = page.evaluate("() => window.localsynth.state.result")
     assert result["method"] == "dp" and result["settings"]["domain_from_data"] is False
+    assert result["settings"]["dp_mechanism"] == "mst"
     assert result["settings"]["domain"]["columns"][age]["upper"] == 120.5
     items = page.eval_on_selector_all("#result-privacy li", "els => els.map(e => e.textContent)")
     assert items == [text(lang, "result.dp_claim", epsilon="1", delta="1e-9"), text(lang, "result.dp_domain_covered")]

@@ -251,3 +251,33 @@ def test_two_way_cluster_reference_known_answers():
     assert 0.5 <= ref["row_mean"] <= 1.6, ref
     flat = two_way_cluster_reference(_grouped_table(False), "school", reps=20, seed=1, columns=["a", "b"])
     assert 0.5 <= flat["pairs"]["a|b"] <= 1.6, flat
+
+
+def test_report_gives_the_clustered_reference_in_page_data_and_pdf(tmp_path):
+    """With a group key, the two-way section carries what a resample of the real groups scores (the
+    reference to read the mean against); the PDF says it in both languages; without groups it is absent."""
+    import shutil
+    import subprocess
+
+    from py_engine.report import pdf_bytes
+    from py_engine.synthesis import syn
+
+    hsb = load_bytes(open("tests/data/multilevel/hsb.csv", "rb").read())
+    res = syn(hsb, {"method": "cart", "seed": 1})
+    skip = ["cart", "logit", "logit_interactions", "ml", "ci_overlap", "inference", "membership", "disco",
+            "combinations", "fit", "cap", "isolated", "rep_u", "copies"]
+    rep = evaluate(hsb, res.synthetic, None, {"skip": skip}, context={"structure": res.structure})
+    two = rep["pairs"]["two_way"]
+    cr = two["cluster_reference"]
+    assert cr["key"] == "School" and cr["groups"] == 160 and cr["reps"] == 8
+    assert 15.0 <= cr["mean"] <= 60.0 and cr["sd"] > 0  # far above 1: school attributes move in blocks
+    assert two["mean"] > 10  # the synthesis' own mean is not changed by it
+    flat = evaluate(hsb, res.synthetic, None, {"skip": skip}, context={"structure": {"off": True}})
+    assert "cluster_reference" not in flat["pairs"]["two_way"]
+    if shutil.which("pdftotext"):
+        for lang, words in (("en", "Drawing the real groups again"), ("nl", "De echte groepen opnieuw trekken")):
+            path = tmp_path / f"r_{lang}.pdf"
+            path.write_bytes(pdf_bytes(rep, lang))
+            text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True,
+                                           text=True).stdout.split())
+            assert words in text and "School: 160" in text, lang

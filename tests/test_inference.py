@@ -235,3 +235,63 @@ def test_evaluation_combines_the_m_copies():
     assert verdict["level"] in ("good", "fair", "poor") and verdict["params"]["m"] == 4
     single = evaluate(ds, res.synthetic, None, {"target": "y", "skip": ["cart", "logit_interactions"]})
     assert single["analysis"]["fit"]["m"] == 1
+
+
+def test_known_answers_from_synthpops_r_source():
+    """Hand-computed figures from the formulas of synthpop 1.9-2's R source (github cran/synthpop),
+    two coefficients, m = 2 copies of k = 100 rows from n = 50 real rows.
+
+    R/methods.syn.r, mcoefvar and summary.fit.synds:
+        mcoefavg <- apply(matcoef, 2, mean, na.rm = TRUE)
+        mvaravg  <- apply(matvar,  2, mean, na.rm = TRUE)
+        if (!is.null(real.varcov))  vars <- diag(real.varcov)
+        else  vars <- object$mvaravg * k/n
+        # population.inference == FALSE:
+        result <- cbind(coefficients, sqrt(vars), coefficients/sqrt(vars),
+                        2*pnorm(-abs(coefficients/sqrt(vars))))
+        # population.inference == TRUE, incomplete:
+        bm <- apply(object$mcoef, 2, var)  ...  sqrt(bm/m + vars)
+        # population.inference == TRUE, all synthesised:
+        if (object$proper == FALSE) Tf <- vars*(1 + n/k/m) else Tf <- vars*(1 + (n/k + 1)/m)
+    R/compare.syn.r, compare.fit.synds (fully synthesised):
+        syn.fit  <- summary.fit.synds(object, real.varcov = real.varcov, ...)
+        res.diff <- cbind(..., (res.syn[,1] - res.obs[,1]) / res.obs[,2])   # "Std. coef diff"
+        lof.varcov <- real.varcov*n/k/m
+        lack.of.fit <- t(res.diff[,3]) %*% ginv(lof.varcov) %*% res.diff[,3]
+        lof.pvalue  <- 1 - pchisq(lack.of.fit, ncoef)
+    """
+    q = [[2.0, -1.0], [2.4, -0.6]]
+    v = [[0.10, 0.02], [0.14, 0.04]]
+    n, k = 50, 100
+    # mcoefavg = (2.2, -0.8); mvaravg = (0.12, 0.03); vars = mvaravg * k/n = (0.24, 0.06)
+    r = inference.combine(q, v, n, k)
+    assert r["estimate"] == pytest.approx([2.2, -0.8])
+    assert r["v_bar"] == pytest.approx([0.12, 0.03])
+    assert r["se"] == pytest.approx([math.sqrt(0.24), math.sqrt(0.06)])
+    assert r["z"] == pytest.approx([4.490731195, -3.265986324])
+    assert r["p_value"] == pytest.approx([math.erfc(4.490731195 / math.sqrt(2)), math.erfc(3.265986324 / math.sqrt(2))])
+    # population inference, simple: Tf = vars (1 + n/k/m) = vars * 1.25 = (0.30, 0.075)
+    r = inference.combine(q, v, n, k, population_inference=True)
+    assert r["se"] == pytest.approx([math.sqrt(0.30), math.sqrt(0.075)])
+    # proper: Tf = vars (1 + (n/k + 1)/m) = vars * 1.75 = (0.42, 0.105)
+    r = inference.combine(q, v, n, k, population_inference=True, proper=True)
+    assert r["se"] == pytest.approx([math.sqrt(0.42), math.sqrt(0.105)])
+    # incomplete: bm = var(2.0, 2.4) = var(-1.0, -0.6) = 0.08; bm/m + vars = (0.28, 0.10)
+    r = inference.combine(q, v, n, k, population_inference=True, incomplete=True)
+    assert r["b_m"] == pytest.approx([0.08, 0.08])
+    assert r["se"] == pytest.approx([math.sqrt(0.28), math.sqrt(0.10)])
+    # compare.fit: vars = diag(real.varcov) = (0.2, 0.05); with population inference * 1.25
+    r = inference.combine(q, v, n, k, real_variance=[0.2, 0.05])
+    assert r["se"] == pytest.approx([math.sqrt(0.2), math.sqrt(0.05)])
+    r = inference.combine(q, v, n, k, population_inference=True, real_variance=[0.2, 0.05])
+    assert r["se"] == pytest.approx([0.5, 0.25])
+    # std. coef diff against a real fit (2.0, -1.0) with se (sqrt 0.2, sqrt 0.05)
+    assert inference.standardised_difference(2.2, 2.0, math.sqrt(0.2)) == pytest.approx(0.2 / math.sqrt(0.2))
+    # lack of fit: d = (0.2, 0.2), lof.varcov = diag(0.2, 0.05) * 50/100/2 = diag(0.05, 0.0125):
+    # 0.04/0.05 + 0.04/0.0125 = 4.0 on 2 df, p = 1 - pchisq(4, 2) = exp(-2)
+    lof = inference.lack_of_fit([0.2, 0.2], np.diag([0.2, 0.05]), n, k, 2)
+    assert lof["statistic"] == pytest.approx(4.0) and lof["df"] == 2
+    assert lof["p_value"] == pytest.approx(math.exp(-2)) and lof["ratio"] == pytest.approx(2.0)
+    # with a covariance: V = 0.25 [[0.2, 0.05], [0.05, 0.05]], det 0.00046875, d' V^-1 d = 0.0015 / det = 3.2
+    lof = inference.lack_of_fit([0.2, 0.2], [[0.2, 0.05], [0.05, 0.05]], n, k, 2)
+    assert lof["statistic"] == pytest.approx(3.2)

@@ -174,6 +174,18 @@ def test_one_column_table(tmp_path):
     no_raw_keys(text)
 
 
+def test_dp_report_says_it_is_not_covered_by_the_guarantee(tmp_path):
+    data = load_csv(b"a,b\n" + b"\n".join(f"{'xy'[i % 2]},{'pq'[i % 3 == 0]}".encode() for i in range(300)) + b"\n",
+                    "dp.csv")
+    train, hold, _ = split(data, 0.2, seed=1)
+    res = syn(train, {"method": "dp", "epsilon": 0.5, "domain_from_data": True, "seed": 1})
+    rep = evaluate(train, res.synthetic, hold, {}, context=context("dp.csv", res, hold))
+    for lang in ("en", "nl"):
+        text, _ = pdf_text(pdf_bytes(rep, lang), tmp_path, f"dp-{lang}.pdf")
+        want = strings(lang)["report.dp_not_covered"].replace("{epsilon}", "0.5" if lang == "en" else "0,5")
+        assert want.replace("{delta}", "1e-09") in " ".join(text.split())
+
+
 def test_importing_the_engine_does_not_load_matplotlib_or_reportlab():
     code = ("import sys, py_engine.browser, py_engine.report, py_engine.cli; "
             "print(any(m.split('.')[0] in ('matplotlib', 'reportlab') for m in sys.modules))")
@@ -189,7 +201,8 @@ def test_cli_report_writes_csv_json_and_pdf_and_prints_the_summary(tmp_path):
                  "--target", "Status", "--quasi-identifiers", "Age,Home", "--sensitive", "Job"], out=out)
     assert code == 0
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert files == ["credit_part_synthetic.csv", "credit_part_synthetic.json", "credit_part_synthetic_report.pdf"]
+    assert files == ["credit_part_synthetic.csv", "credit_part_synthetic.json", "credit_part_synthetic_codebook.csv",
+                     "credit_part_synthetic_report.pdf"]
     printed = out.getvalue()
     assert "Samenvatting:" in printed and "Lidmaatschapsaanval" in printed and "written:" in printed
     csv = pd.read_csv(tmp_path / "out" / "credit_part_synthetic.csv")

@@ -68,3 +68,10 @@ def test_structure_in_the_page(new_page, lang):
     assert sec.get_by_role("heading", name=text(lang, "report.structure_group_h", group="school")).is_visible()
     assert sec.locator("svg.ev-sizes").count() >= 1
     shot(page, f"structure-report-{lang}")
+    # the two-way section gives the reference of resampled schools next to the mean
+    page.click("#ev-pairs > summary")
+    ref = page.locator("#ev-pairs .ev-cluster-ref")
+    ref.wait_for()
+    head = text(lang, "report.two_way_cluster_reference", column="school", groups="30", mean="", sd="", reps="8")
+    assert ref.text_content().startswith(head[:40]), ref.text_content()
+    assert "school: 30" in ref.text_content()

@@ -17,7 +17,8 @@ PY = sorted((ROOT / "py_engine").rglob("*.py"))
 JS = sorted((WEB / "js").glob("*.js"))
 
 # strings that are the same in both languages on purpose (names, formats, abbreviations)
-SAME_IN_BOTH = {"app.title", "encoding.utf-8", "encoding.utf-16", "encoding.latin-1", "delimiter.tab", "col.type"}
+SAME_IN_BOTH = {"app.title", "encoding.utf-8", "encoding.utf-16", "encoding.latin-1", "delimiter.tab", "col.type",
+                "codebook.col.type"}
 # the report's technical words and formats (report/ owner)
 SAME_IN_BOTH |= {"report.col.score", "report.col.type", "report.fact.engine", "report.fact.seed",
                  "report.figure.membership", "report.measure.spearman", "report.parameters", "report.term.per_sd"}

@@ -126,6 +126,18 @@ def structure_document(train: Dataset, options: dict | None, context: dict | Non
     return doc
 
 
+CLUSTER_REPS = 8  # resamples of the real groups for the two-way S_pMSE's clustered reference
+
+
+def _finest_group_key(doc: dict | None, cols: list[str]) -> str | None:
+    """The enabled group key (among cols) with the most groups, or None."""
+    if not isinstance(doc, dict) or doc.get("off"):
+        return None
+    keys = [g for g in doc.get("groups") or [] if g.get("enabled", True) and g.get("key") in cols
+            and int(g.get("n_groups") or 0) >= 2]
+    return max(keys, key=lambda g: int(g.get("n_groups") or 0))["key"] if keys else None
+
+
 def _with_interpretation(res: dict) -> dict:
     res["interpretation"] = utility.interpretation(res.get("s_pmse"))
     return res
@@ -164,11 +176,23 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         scores = [i["score"] for i in items if i["score"] is not None]
         return {"items": items, "mean_score": float(np.mean(scores)) if scores else None}
 
+    def structure_doc():
+        if "doc" not in shared:
+            shared["doc"] = structure_document(train, options, context)
+        return shared["doc"]
+
     def run_two_way():
         res = utility.two_way_spmse(train, synthetic, columns=cols)
         res["matrix"] = pairs.spmse_matrix(cols, res["pairs"])
         res["columns"] = cols
         res["interpretation"] = utility.interpretation(res["mean"])
+        key = _finest_group_key(structure_doc(), cols)
+        if key is not None and res["mean"] is not None:
+            # rows in groups: what a resample of the real groups scores (REPORT.md, "Two-way S_pMSE on
+            # grouped tables"); a figure to read the mean against, not a correction of it
+            ref = utility.two_way_cluster_reference(train, key, reps=CLUSTER_REPS, seed=seed, columns=cols,
+                                                    rows=False)
+            res["cluster_reference"] = {k: ref[k] for k in ("key", "groups", "reps", "mean", "sd")}
         return res
 
     def run_ml():
@@ -209,7 +233,7 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         return res
 
     def run_structure():
-        doc = structure_document(train, options, context)
+        doc = structure_doc()
         if doc is None:
             return {"status": "not_computed", "reason": "no_structure_engine"}
         return structure_eval.structure_report(train, synthetic, doc)

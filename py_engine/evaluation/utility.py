@@ -141,7 +141,8 @@ def two_way_spmse(real: Dataset, synthetic: Dataset, *, bins: int = 5, columns: 
 
 
 def two_way_cluster_reference(real: Dataset, key: str, *, reps: int = 10, seed: int = 0, bins: int = 5,
-                              columns: list[str] | None = None, max_levels: int | None = MAX_LEVELS) -> dict:
+                              columns: list[str] | None = None, max_levels: int | None = MAX_LEVELS,
+                              rows: bool = True) -> dict:
     """The two-way S_pMSE (two_way_spmse) that a resample of the real table's *groups* scores against
     the real table: the reference for a synthesis that draws new groups (two-level synthesis).
 
@@ -161,7 +162,8 @@ def two_way_cluster_reference(real: Dataset, key: str, *, reps: int = 10, seed: 
 
     It uses only the real table; it is a reference to read a synthetic score against, not a
     correction applied to it. Returns {"key", "reps", "groups", "mean" (mean over resamples of the
-    mean two-way S_pMSE), "sd", "row_mean" (the same for row resamples), "pairs": {"a|b": mean}}.
+    mean two-way S_pMSE), "sd", "row_mean" (the same for row resamples; None without `rows`),
+    "pairs": {"a|b": mean}}.
     """
     import pandas as pd
 
@@ -172,7 +174,7 @@ def two_way_cluster_reference(real: Dataset, key: str, *, reps: int = 10, seed: 
     starts = np.searchsorted(inv[order], np.arange(inv.max() + 2))
     J = int(inv.max()) + 1
     rng = np.random.default_rng(seed)
-    means, rows, pairs = [], [], {}
+    means, row_means, pairs = [], [], {}
     for _ in range(reps):
         pick = rng.integers(0, J, J)
         idx = np.concatenate([order[starts[j]:starts[j + 1]] for j in pick])
@@ -181,11 +183,13 @@ def two_way_cluster_reference(real: Dataset, key: str, *, reps: int = 10, seed: 
         for p in tw["pairs"]:
             if p["s_pmse"] is not None:
                 pairs.setdefault(f"{p['a']}|{p['b']}", []).append(p["s_pmse"])
-        ridx = rng.integers(0, real.n_rows, real.n_rows)
-        rows.append(float(two_way_spmse(real, real.take(ridx), bins=bins, columns=columns,
-                                        max_levels=max_levels)["mean"]))
+        if rows:
+            ridx = rng.integers(0, real.n_rows, real.n_rows)
+            row_means.append(float(two_way_spmse(real, real.take(ridx), bins=bins, columns=columns,
+                                                 max_levels=max_levels)["mean"]))
     return {"key": key, "reps": reps, "groups": J, "mean": float(np.mean(means)),
-            "sd": float(np.std(means, ddof=1)) if reps > 1 else 0.0, "row_mean": float(np.mean(rows)),
+            "sd": float(np.std(means, ddof=1)) if reps > 1 else 0.0,
+            "row_mean": float(np.mean(row_means)) if row_means else None,
             "pairs": {k: float(np.mean(v)) for k, v in pairs.items()}}
 
 # ---------------------------------------------------------------- CART propensity model

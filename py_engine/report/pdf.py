@@ -17,8 +17,8 @@ from ..progress import Step, Work
 from .references import METHODS, REFERENCES
 from .text import Words, clip
 
-PARTS = ["prepare", "summary", "optimisation", "columns", "utility", "pairs", "combinations", "analysis", "structure", "disclosure",
-         "appendix", "write"]
+PARTS = ["prepare", "summary", "optimisation", "columns", "utility", "pairs", "combinations", "analysis", "structure",
+         "disclosure", "codebook", "appendix", "write"]
 PLOTS_PER_PAGE = 8
 MAX_FOREST_TERMS = 24
 FONT = "LocalSynthSans"
@@ -221,7 +221,8 @@ class _Report:
             [self.t("report.fact.synthetic_rows"), w.int(data.get("n_synthetic"))],
             [self.t("report.fact.method"), self.t(f"method.{method}") if method else "–"],
             [self.t("report.fact.settings"), self.settings_text(ctx.get("settings") or {})],
-            [self.t("report.fact.seed"), str(ctx.get("seed", "–"))],
+            [self.t("report.fact.seed"), str(ctx.get("seed", "–")) if len(ctx.get("seeds") or []) < 2 else
+             self.t("report.fact.seeds", m=w.int(len(ctx["seeds"])), seeds=", ".join(str(s) for s in ctx["seeds"]))],
             [self.t("report.fact.fitted"), self.t("report.fact.fitted_rows", train=w.int(data.get("n_train")),
                                                  holdout=w.int(hold)) if hold else
              self.t("report.fact.fitted_all", train=w.int(data.get("n_train")))],
@@ -232,6 +233,10 @@ class _Report:
         self.table(rows, [4.3, 12.7], header=False, bold_first=True, zebra=False)
         self.add(self.spacer(0.4))
         self.para(self.t("report.intro"))
+        if method == "dp":  # issue 12: the report compares with the real rows; the guarantee is the data's
+            st = ctx.get("settings") or {}
+            self.para(self.t("report.dp_not_covered", epsilon=w.num(float(st.get("epsilon", 0)), 3, trim=True),
+                             delta=str(st.get("delta", "–"))))
         self.para(self.t("report.intro_local"), "small")
         self.add(PageBreak())
 
@@ -507,6 +512,10 @@ class _Report:
                              median=w.num(two.get("median"), 2), max=w.num(two.get("max"), 2)))
             if two.get("interpretation"):
                 self.para(self.t(f"metrics.interpretation.{two['interpretation']}"))
+            cr = two.get("cluster_reference")
+            if cr:
+                self.para(self.t("report.two_way_cluster_reference", column=cr["key"], groups=cr["groups"],
+                                 mean=w.num(cr["mean"], 2), sd=w.num(cr["sd"], 2), reps=cr["reps"]))
             vmax = max(10.0, float(two.get("max") or 0))
             png = self.plot.heatmap(two["matrix"], two["columns"], vmin=0, vmax=min(vmax, 30.0), cmap="Reds",
                                     colorbar="S_pMSE", annotate_digits=1)
@@ -950,6 +959,24 @@ class _Report:
             return "–"
         ci = ci or [None, None]
         return f"{w.pct(r, 1)} ({w.ci(ci[0], ci[1], 1, percent=True)})"
+
+    # ------------------------------------------------------------------ codebook
+    def part_codebook(self):
+        """Issue 14: the codebook (py_engine/codebook.py), the same table as the codebook CSV; the
+        structure and what synthesis did share one column here."""
+        from .. import codebook
+
+        doc = self.r.get("codebook")
+        if not doc:  # a report made without a synthesis result at hand (evaluate alone): no section
+            return
+        self.h1("report.section.codebook")
+        self.para(self.t("report.codebook_intro"))
+        if (doc.get("m") or 1) > 1:
+            self.para(self.t("report.codebook_m", m=self.w.int(doc["m"]), rows=self.w.int(doc.get("n_rows"))), "small")
+        table = codebook.rows(doc, self.w.lang)
+        rows = [r[:5] + ["; ".join(x for x in r[5:] if x)] for r in table]
+        rows[0][5] = f"{table[0][5]}; {table[0][6].lower()}"
+        self.table(rows, [2.5, 2.1, 2.3, 4.5, 2.6, 3.0])
 
     # ------------------------------------------------------------------ 8 appendix
     def part_appendix(self):

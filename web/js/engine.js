@@ -102,8 +102,9 @@ export class Engine {
     return this.request("evaluate", { options }, { onProgress });
   }
 
-  export(format, lang, onProgress) {
-    return this.request("export", { format, lang }, { onProgress });
+  /** `set`: with m > 1 synthetic data sets, which one (1..m) a csv, csv-standard or json download holds. */
+  export(format, lang, onProgress, set) {
+    return this.request("export", { format, lang, ...(set ? { set } : {}) }, { onProgress });
   }
 
   clear() {

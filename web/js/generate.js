@@ -35,6 +35,7 @@ export function run(settings) {
   state.run = { promise, started: Date.now(), progress: null, settings, cancelling: false };
   state.result = null;
   state.downloaded = state.downloadError = null;
+  state.downloadSet = 1; // a new result: the downloads start at synthetic data set 1
   ctx.notice(null);
   clearInterval(timer);
   timer = setInterval(renderElapsed, 1000);
@@ -82,7 +83,10 @@ function renderElapsed() {
 function progressText(p) {
   const params = { step: fmtInt(p.step), total: fmtInt(p.total), ...(p.params || {}) };
   const text = p.key ? t(p.key, params) : "";
-  return text && text !== p.key ? text : t("generate.step", params);
+  const out = text && text !== p.key ? text : t("generate.step", params);
+  const m = (state.run && state.run.settings && state.run.settings.m) || 1;
+  // m synthetic data sets: which one is being made (the step counts over all of them)
+  return m > 1 && p.params && p.params.copy ? `${out} ${t("generate.set", { set: fmtInt(p.params.copy), m: fmtInt(m) })}` : out;
 }
 
 export function render() {

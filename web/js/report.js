@@ -561,6 +561,8 @@ function pairsView(r) {
   else {
     out.push(h("p", { text: t("report.two_way_stats", { mean: num(two.mean, 2), median: num(two.median, 2), max: num(two.max, 2) }) }));
     if (two.interpretation) out.push(h("p", { text: t("metrics.interpretation." + two.interpretation) }));
+    const cr = two.cluster_reference;
+    if (cr) out.push(h("p", { class: "ev-cluster-ref", text: t("report.two_way_cluster_reference", { column: cr.key, groups: cr.groups, mean: num(cr.mean, 2), sd: num(cr.sd, 2), reps: cr.reps }) }));
     out.push(heatmap(two.matrix, two.columns, "spmse", name("two_way"), 1));
     out.push(h("p", { text: t("report.worst_pairs") }));
     out.push(table([[t("report.col.pair"), "S_pMSE"]].concat((two.worst || []).map((w) => [`${w.a} × ${w.b}`, num(w.s_pmse, 2)])),
@@ -687,6 +689,39 @@ function isolatedScatter(pts, cut, threshold) {
     ...lines, ...dots, axisText((L + W) / 2, H - 6, "RRD"), axisText(14, (H - B) / 2, "SRD"));
 }
 
+/** The combined fit against the real fit on synthpop's Z scale (compare.fit's plot = "Z"): per
+ * coefficient (intercept left out) the real interval z_real ± 1.96 and the synthetic one shifted by the
+ * standardised difference, as compare.fit draws them for population.inference = FALSE. */
+function fitPlot(f) {
+  const z = 1.959964;
+  const rows = (f.terms || []).filter((x) => x.term !== "(intercept)" && x.std_diff !== null && x.std_diff !== undefined
+    && x.real && x.real.se > 0).slice(0, 24).map((x) => {
+    const zr = x.real.estimate / x.real.se;
+    return { label: termLabel(x), zr, zs: zr + x.std_diff };
+  });
+  if (!rows.length) return null;
+  const W = 520, L = 170, R = 12, T = 22, RowH = 22, B = 28;
+  const H = T + rows.length * RowH + B;
+  const lo = Math.min(0, ...rows.map((r) => Math.min(r.zr, r.zs) - z));
+  const hi = Math.max(0, ...rows.map((r) => Math.max(r.zr, r.zs) + z));
+  const x = (v) => L + ((v - lo) / (hi - lo || 1)) * (W - L - R);
+  const txt = (tx, ty, s, anchor = "middle") => { const el = svg("text", { x: tx, y: ty, "font-size": 10, "text-anchor": anchor }); el.textContent = s; return el; };
+  const parts = [svg("line", { x1: x(0), x2: x(0), y1: T - 4, y2: H - B, stroke: "#999", "stroke-dasharray": "4 3" }),
+    svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: "#444" })];
+  rows.forEach((r, i) => {
+    const y0 = T + i * RowH + 7;
+    parts.push(txt(L - 6, y0 + 5, r.label.length > 28 ? r.label.slice(0, 27) + "…" : r.label, "end"));
+    for (const [c, yy, colour] of [[r.zr, y0, REAL], [r.zs, y0 + 8, SYN]]) {
+      parts.push(svg("line", { x1: x(c - z).toFixed(1), x2: x(c + z).toFixed(1), y1: yy, y2: yy, stroke: colour, "stroke-width": 2 }),
+        svg("circle", { cx: x(c).toFixed(1), cy: yy, r: 3, fill: colour }));
+    }
+  });
+  parts.push(txt((L + W - R) / 2, H - 6, t("report.fit_plot_axis")));
+  parts.push(svg("circle", { cx: L, cy: 8, r: 3, fill: REAL }), txt(L + 6, 11, t("report.real"), "start"),
+    svg("circle", { cx: L + 90, cy: 8, r: 3, fill: SYN }), txt(L + 96, 11, t("report.synthetic"), "start"));
+  return svg("svg", { id: "ev-fit-plot", class: "ev-plot", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": t("report.fit_plot") }, ...parts);
+}
+
 /** Issue 14: the model on the m synthetic data sets, combined by synthpop's rules, against the real fit. */
 function fitView(r) {
   const f = (r.analysis || {}).fit;
@@ -701,6 +736,8 @@ function fitView(r) {
   out.push(h("p", { id: "ev-fit-means", text: t("report.fit_means", { sd: num(f.mean_abs_std_diff, 2), overlap: num(f.mean_overlap, 3) }) }));
   const lof = f.lack_of_fit;
   if (lof) out.push(h("p", { class: "help", text: t("report.fit_lof", { stat: num(lof.statistic, 2), df: fmtInt(lof.df), p: num(lof.p_value, 4), ratio: num(lof.ratio, 2) }) }));
+  const plot = fitPlot(f);
+  if (plot) out.push(plot);
   const withSe = (v, se) => `${num(v, 3)} (${num(se, 3)})`;
   out.push(table([[t("report.col.term"), t("report.col.estimate_real"), t("report.col.estimate_syn"), t("report.col.se_population"),
     t("report.col.std_diff"), t("report.col.overlap")]].concat((f.terms || []).map((x) => [termLabel(x),

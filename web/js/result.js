@@ -5,11 +5,16 @@ import { state } from "./state.js";
 
 const DELIMITER_KEYS = { ",": "delimiter.comma", ";": "delimiter.semicolon", "\t": "delimiter.tab", "|": "delimiter.pipe" };
 const PREVIEW_ROWS = 10;
+const SET_FORMATS = ["csv", "csv-standard", "json"]; // the downloads that hold one synthetic data set
 let ctx;
 
 export function init(c) {
   ctx = c;
   for (const b of $$("[data-export]")) b.addEventListener("click", () => download(b.dataset.export));
+  $("#dl-set").addEventListener("change", (e) => {
+    state.downloadSet = Number(e.target.value) || 1;
+    render();
+  });
   $("#again").addEventListener("click", () => ctx.goTo("settings"));
   $("#new-file").addEventListener("click", () => ctx.startOver());
 }
@@ -20,7 +25,10 @@ async function download(format) {
   state.downloaded = state.downloadError = null;
   render();
   try {
-    const file = await ctx.engine.export(format, lang());
+    // with m > 1 synthetic data sets, the CSVs and the JSON are of the set chosen in the picker
+    const m = (state.result && state.result.m) || 1;
+    const set = m > 1 && SET_FORMATS.includes(format) ? Math.min(state.downloadSet || 1, m) : undefined;
+    const file = await ctx.engine.export(format, lang(), undefined, set);
     saveBytes(file.name, file.mime, file.bytes);
     state.downloaded = { name: file.name, size: file.bytes.byteLength };
   } catch (err) {
@@ -73,6 +81,30 @@ function renderPrivacy(r) {
   }));
 }
 
+/** m > 1 synthetic data sets: each one's seed, the set picker for the single-set downloads, the zip. */
+function renderSets(r) {
+  const m = r.m || 1;
+  const seeds = r.seeds || [r.seed];
+  $("#result-sets").hidden = m < 2;
+  $("#dl-set-box").hidden = m < 2;
+  $("#dl-zip").hidden = m < 2;
+  if (m < 2) return;
+  $("#result-sets").textContent = t("result.sets", { m: fmtInt(m), seeds: seeds.join(", ") });
+  const chosen = Math.min(state.downloadSet || 1, m);
+  const select = $("#dl-set");
+  if (select.options.length !== m || select.dataset.lang !== lang()) {
+    select.replaceChildren(...seeds.map((seed, i) => {
+      const o = document.createElement("option");
+      o.value = String(i + 1);
+      o.textContent = t("result.set_option", { set: i + 1, m: fmtInt(m), seed });
+      return o;
+    }));
+    select.dataset.lang = lang();
+  }
+  select.value = String(chosen);
+  $("#dl-zip").textContent = t("result.zip", { m: fmtInt(m) });
+}
+
 export function render() {
   const r = state.result;
   if (!r) return;
@@ -85,6 +117,7 @@ export function render() {
     ? t("result.holdout", { train: fmtInt(r.train_rows), holdout: fmtInt(r.holdout_rows) })
     : t("result.no_holdout", { train: fmtInt(r.train_rows ?? r.n_real) });
   renderPrivacy(r);
+  renderSets(r);
   const notes = r.notes || [];
   $("#result-notes-box").hidden = notes.length === 0;
   $("#result-notes-summary").textContent = t("result.notes", { count: fmtInt(notes.length) });

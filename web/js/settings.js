@@ -14,7 +14,11 @@ const WIDE_DATA_COLUMNS = 40;
 /** The most synthetic rows the page makes: a browser tab holds a few GB at most, and a table this
  * long already takes minutes (issue 14: 10,000,000,000 gave "Maximum allowed dimension exceeded"). */
 export const MAX_ROWS = 5_000_000;
+/** The most synthetic data sets the page makes in one run (synthpop's m; the engine allows
+ * synthesis.MAX_M = 100): each set is a whole synthesis, and all of them stay in the tab's memory. */
+export const MAX_M = 20;
 const FIELDS = {
+  m: { min: 1, max: MAX_M, error: "settings.m_invalid" },
   n_rows: { min: 1, max: MAX_ROWS, error: "settings.rows_invalid" },
   seed: { min: 0, max: 2 ** 32 - 1, error: "settings.seed_invalid" },
   minbucket: { min: 1, max: Number.MAX_SAFE_INTEGER, error: "settings.minbucket_invalid", optional: true },
@@ -45,10 +49,11 @@ export function init(c) {
   ctx = c;
   for (const r of $$("input[name=method]")) r.addEventListener("change", () => setMethod(r.value));
   for (const r of $$("input[name=missing]")) r.addEventListener("change", () => set("missing", r.value));
+  for (const r of $$("input[name=dp-mechanism]")) r.addEventListener("change", () => set("dp_mechanism", r.value));
   $("#holdout").addEventListener("change", (e) => set("holdout", e.target.checked));
   $("#proper").addEventListener("change", (e) => set("proper", e.target.checked));
   $("#smoothing").addEventListener("change", (e) => set("smoothing", e.target.value));
-  for (const [id, field] of [["#n-rows", "n_rows"], ["#seed", "seed"], ["#minbucket", "minbucket"],
+  for (const [id, field] of [["#n-rows", "n_rows"], ["#seed", "seed"], ["#m", "m"], ["#minbucket", "minbucket"],
     ["#optimise-budget", "optimise_budget"]]) {
     const input = $(id);
     input.addEventListener("input", () => {
@@ -111,6 +116,7 @@ function setMethod(value) {
   state.settings.method = value;
   if (value === "dp" && state.settings.missing === "impute") state.settings.missing = "synthesise";
   if (value !== "dp") for (const k of ["epsilon", "delta", "domain"]) delete errors[k];
+  else delete errors.m; // dp makes one set; the field is disabled
   render();
 }
 
@@ -235,7 +241,8 @@ function validate(field) {
 /** The settings as the worker takes them (PROTOCOL.md `synthesise`), or null if a field is wrong. */
 export function payload() {
   const s = state.settings;
-  const fields = s.method === "cart" ? ["n_rows", "seed", "minbucket"] : ["n_rows", "seed"];
+  const fields = s.method === "cart" ? ["n_rows", "seed", "m", "minbucket"] : s.method === "dp" ? ["n_rows", "seed"]
+    : ["n_rows", "seed", "m"];
   let ok = fields.map(validate).every(Boolean);
   if (s.method === "dp") ok = [validateDp("epsilon"), validateDp("delta"), validateDomain()].every(Boolean) && ok;
   if (!ok) return null;
@@ -246,6 +253,8 @@ export function payload() {
     missing: s.missing,
     holdout: s.holdout ? HOLDOUT_FRACTION : 0,
   };
+  // m synthetic data sets (not for dp: each set would spend the whole privacy budget again)
+  if (s.method !== "dp" && parseWhole(s.m) > 1) out.m = parseWhole(s.m);
   if (s.method === "cart") {
     if (String(s.minbucket ?? "").trim() !== "") out.minbucket = parseWhole(s.minbucket); // else automatic
     out.smoothing = s.smoothing;
@@ -255,6 +264,7 @@ export function payload() {
   if (s.method === "dp") {
     out.epsilon = parseDecimal(s.epsilon);
     out.delta = parseDecimal(s.delta);
+    out.dp_mechanism = s.dp_mechanism === "aim" ? "aim" : "mst";
     if (s.domain_from_data) out.domain_from_data = true;
     else out.domain = s.domain;
     if (out.missing === "impute") out.missing = "synthesise"; // refused by dp (dp.refused_stage)
@@ -321,7 +331,7 @@ function showField(field, id) {
   if (input.value !== String(value)) input.value = value;
   const err = errors[field];
   input.setAttribute("aria-invalid", err ? "true" : "false");
-  setMessage($(`${id}-error`), err ? t(err, { max: fmtInt(MAX_ROWS), min: fmtInt(MIN_BUDGET) }) : "");
+  setMessage($(`${id}-error`), err ? t(err, { max: fmtInt(FIELDS[field].max ?? MAX_ROWS), min: fmtInt(MIN_BUDGET) }) : "");
 }
 
 function renderVisit() {
@@ -352,6 +362,9 @@ export function render() {
   showField("n_rows", "#n-rows");
   $("#n-rows-help").textContent = t("settings.rows_help", { rows: fmtInt(sum.n_rows), max: fmtInt(MAX_ROWS) });
   showField("seed", "#seed");
+  showField("m", "#m");
+  $("#m").disabled = s.method === "dp";
+  $("#m-help").textContent = t(s.method === "dp" ? "settings.m_help_dp" : "settings.m_help", { max: fmtInt(MAX_M) });
   $("#holdout").checked = s.holdout;
   $("#holdout-label").textContent = t("settings.holdout", { percent: Math.round(HOLDOUT_FRACTION * 100) });
   const cart = s.method === "cart";
@@ -403,6 +416,7 @@ function renderDp() {
   showDpField("epsilon", "#dp-epsilon");
   showDpField("delta", "#dp-delta");
   $("#dp-from-data").checked = Boolean(s.domain_from_data);
+  for (const r of $$("input[name=dp-mechanism]")) r.checked = r.value === (s.dp_mechanism || "mst");
   $("#dp-from-data").setAttribute("aria-invalid", errors.domain ? "true" : "false");
   $("#dp-domain-status").textContent = s.domain_source === "editor"
     ? t(s.domain ? "settings.dp_domain_status_edited" : "settings.dp_domain_status_unconfirmed")

@@ -11,6 +11,7 @@ export function defaultSettings() {
     method: "cart",
     n_rows: null, // null: as many as the input (filled in when data arrives)
     seed: null, // drawn when data arrives; shown and editable
+    m: "1", // synthetic data sets (synthpop's m); set k uses seed + k - 1
     missing: "synthesise",
     holdout: true, // keep HOLDOUT_FRACTION aside for the evaluation report
     minbucket: "", // empty: the engine's automatic value (grows with the table; synthesis.auto_minbucket)
@@ -22,6 +23,7 @@ export function defaultSettings() {
     delta: "1e-9", // the engine's default
     domain: null, // a domain document read from a file the user chose ({format: "localsynth.dp-domain", ...})
     domain_name: "",
+    dp_mechanism: "mst", // "mst" or "aim" (SynthSettings.dp_mechanism)
     domain_from_data: false, // opt-in: the domain read from the data is NOT covered by the guarantee
     // issue 13: settings tuned per table (py_engine/optimise.py): aim and work budget
     optimise_criterion: "utility",
@@ -60,6 +62,7 @@ export const state = {
   downloading: null,
   downloaded: null,
   downloadError: null,
+  downloadSet: 1, // m > 1: the synthetic data set the CSV and JSON downloads hold (1..m)
 };
 
 export function resetData() {
@@ -68,7 +71,7 @@ export function resetData() {
   Object.assign(state, {
     summary: null, detected: null, dialect: {}, overrides: {}, allCodes: [], busy: null, dataError: null, columnError: null,
     search: "", settings: defaultSettings(), settingsError: null, structure: null, run: null, result: null,
-    downloading: null, downloaded: null, downloadError: null,
+    downloading: null, downloaded: null, downloadError: null, downloadSet: 1,
   });
 }
 

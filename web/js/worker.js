@@ -163,7 +163,7 @@ async function handle(msg) {
       return unwrap(await engine.evaluate(JSON.stringify(msg.options || {}), progressCb));
     case "export": {
       if (msg.format === "pdf") await loadReportPackages(id);
-      const res = unwrap(await engine.export(msg.format, JSON.stringify({ lang: msg.lang }), progressCb));
+      const res = unwrap(await engine.export(msg.format, JSON.stringify({ lang: msg.lang, ...(msg.set ? { set: msg.set } : {}) }), progressCb));
       const proxy = engine.last_export_bytes();
       const bytes = proxy.toJs();
       proxy.destroy();
