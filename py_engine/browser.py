@@ -174,10 +174,17 @@ def inspect(data, name: str | None, options_json: str) -> str:
         return _ok(_summary())
     if _S.raw is None:
         raise EngineError("no_data", kind="settings")
+    before = _S.schema, _S.overrides
     _S.schema = infer_schema(_S.raw, overrides, options.get("all_missing_codes"))
     _S.overrides = overrides
+    try:
+        summary = _summary()
+    except BaseException:
+        # the change is refused as a whole (the page restores its choices): so is it here
+        _S.schema, _S.overrides = before
+        raise
     _drop_results()
-    return _ok(_summary())
+    return _ok(summary)
 
 
 @_guard

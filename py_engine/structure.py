@@ -35,7 +35,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .errors import EngineError
-from .schema import BOOLEAN, CATEGORICAL, DATE, DATETIME, IDENTIFIER, INTEGER, NUMERIC, code_like_name
+from .schema import BOOLEAN, CATEGORICAL, DATE, DATETIME, IDENTIFIER, INTEGER, NUMERIC, TEXT, code_like_name
 
 VERSION = 1
 MIN_ROWS_PER_LEVEL = 3  # a key has at most n/3 levels (about one row per level is no group)
@@ -90,7 +90,7 @@ class _Table:
     def __init__(self, data: Dataset):
         self.data = data
         self.n = data.n_rows
-        self.cols = [c for c in data.columns if data.schema[c].type != IDENTIFIER]
+        self.cols = [c for c in data.columns if data.schema[c].type not in (IDENTIFIER, TEXT)]  # free text: no structure
         self.type = {c: data.schema[c].type for c in self.cols}
         self.codes: dict[str, tuple[np.ndarray, int]] = {c: _codes(data, c) for c in self.cols}
         self.sorted: dict[str, tuple[np.ndarray, np.ndarray]] = {}

@@ -298,3 +298,32 @@ def test_100_mb_and_1_mb_line_in_the_page(new_page, long_line_file, big_file):
     assert page.evaluate("() => window.localsynth.state.summary.n_rows") > 1_000_000
     shot(page, "bad-en-100mb")
     print(f"100 MB read in the page in {seconds:.1f} s")
+
+
+def test_a_free_text_column_switched_on_is_accepted_and_refused_by_name_at_synthesis():
+    """Including a free-text column re-detects the table (no internal error from the structure
+    detection), and synthesis then refuses it by name; a refused change leaves the session as it was."""
+    rows = "".join(f"{i},{20 + i % 50},{'note number ' * (1 + i % 7)}{i} about a case\n" for i in range(120))
+    assert "ok" in json.loads(browser.inspect(("id,age,remark\n" + rows).encode(), "remarks.csv", "{}"))
+    out = json.loads(browser.inspect(None, None, json.dumps({"overrides": {"remark": {"exclude": False}}})))
+    assert "ok" in out, out
+    assert [c["exclude"] for c in out["ok"]["columns"]] == [True, False, False]
+    res = _run_async(browser.synthesise(json.dumps({"method": "cart", "seed": 1, "n_rows": 50})))
+    assert json.loads(res)["error"]["code"] == "synthesis.free_text" and "remark" in res
+    # a change the engine refuses (a type that does not exist) keeps the columns the session had
+    bad = json.loads(browser.inspect(None, None, json.dumps({"overrides": {"age": {"type": "nonsense"}}})))
+    assert "error" in bad
+    again = json.loads(browser.inspect(None, None, json.dumps({"overrides": {"remark": {"exclude": False}}})))
+    assert [c["exclude"] for c in again["ok"]["columns"]] == [True, False, False]
+
+
+def _run_async(coro):
+    """The worker entry's coroutine, run in a thread of its own (a Playwright loop may hold this one)."""
+    import asyncio
+    import threading
+
+    out = {}
+    th = threading.Thread(target=lambda: out.update(v=asyncio.run(coro)))
+    th.start()
+    th.join()
+    return out["v"]

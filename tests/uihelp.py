@@ -37,9 +37,10 @@ def drop_file(page, path: Path | None = None, name: str | None = None, data: byt
     if wait:
         page.wait_for_function("() => window.localsynth !== undefined")
     # the drop zone loads the file on any step; a drop elsewhere only on the data step (intake.js)
-    asks = wait and page.evaluate(
-        "(zone) => { const s = window.localsynth.state; "
-        "return Boolean(s.result) && !s.run && (zone || s.step === 'data'); }", selector == "#drop")
+    loads = wait and page.evaluate(
+        "(zone) => { const s = window.localsynth.state; const m = !s.run && (zone || s.step === 'data'); "
+        "window.__dropMark = { seq: s.inspectSeq, err: s.dataError }; "
+        "return { loads: m, asks: m && Boolean(s.result) }; }", selector == "#drop")
     data = path.read_bytes() if data is None else data
     handle = page.evaluate_handle(
         """([b64, name, mime]) => {
@@ -53,8 +54,22 @@ def drop_file(page, path: Path | None = None, name: str | None = None, data: byt
         [__import__("base64").b64encode(data).decode(), name or path.name, mime],
     )
     page.dispatch_event(selector, "drop", {"dataTransfer": handle})
-    if asks and discard_result:
+    if not loads or not loads["loads"]:
+        return
+    if loads["asks"]:
+        if not discard_result:
+            return
         discard(page)
+    # the read starts a task or more after the drop (after the ask-before-discarding dialog closes):
+    # wait until it has begun or ended, so that a settle() that follows does not see the idle state
+    # from before the read (a column ticked meanwhile would be overwritten by the new file)
+    try:
+        page.wait_for_function(
+            "() => { const s = window.localsynth.state, m = window.__dropMark; "
+            "return !document.querySelector('#confirm[open]') && "
+            "(s.busy !== null || s.inspectSeq !== m.seq || s.dataError !== m.err); }", timeout=30_000)
+    except Exception:  # a drop the page ignores (not a file, say): nothing to wait for
+        pass
 
 
 def settle(page, timeout_s: float = 240) -> None:

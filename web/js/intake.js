@@ -232,6 +232,12 @@ function updateColumn(column, patch) {
 }
 
 async function updateColumns(patches, allCodes = state.allCodes) {
+  if (state.busy && state.busy.key === "data.reading") {
+    // a new file is being read: its table replaces this one, and a change sent now would reach the
+    // worker after the new file and leave it holding other columns than the page shows
+    ctx.refresh();
+    return;
+  }
   const before = state.overrides;
   const beforeCodes = state.allCodes;
   const next = { ...before };
