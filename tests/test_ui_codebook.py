@@ -10,19 +10,12 @@ import io
 import pandas as pd
 import pytest
 from conftest import wait_ready
-from uihelp import drop_file, settle, text, wait_step
+from uihelp import download, drop_file, settle, text, wait_step
 
 ROWS = 150
 CSV = ("pupil_id,school,grade,income\n" + "".join(
     f"P{i:04d},S{i % 6},{'rare' if i == 5 else 'ab'[i % 2]},{-9 if i % 10 == 0 else 1000 + 37 * i}\n"
     for i in range(ROWS))).encode()
-
-
-def download(page, selector: str) -> tuple[str, bytes]:
-    with page.expect_download() as info:
-        page.click(selector)
-    dl = info.value
-    return dl.suggested_filename, open(dl.path(), "rb").read()
 
 
 @pytest.mark.parametrize("lang", ["en", "nl"])

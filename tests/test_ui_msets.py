@@ -9,16 +9,9 @@ import zipfile
 
 import pytest
 from conftest import wait_ready
-from uihelp import drop_file, settle, shot, text, wait_step
+from uihelp import download, drop_file, settle, shot, text, wait_step
 
 CSV = ("x,g,y\n" + "".join(f"{20 + (7 * i) % 41},{'abc'[i % 3]},{(3 * i) % 17 + (i % 3)}\n" for i in range(160))).encode()
-
-
-def download(page, selector: str) -> tuple[str, bytes]:
-    with page.expect_download() as info:
-        page.click(selector)
-    dl = info.value
-    return dl.suggested_filename, open(dl.path(), "rb").read()
 
 
 @pytest.mark.parametrize("lang", ["en", "nl"])

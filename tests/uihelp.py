@@ -72,6 +72,14 @@ def drop_file(page, path: Path | None = None, name: str | None = None, data: byt
         pass
 
 
+def download(page, selector: str) -> tuple[str, bytes]:
+    """Click a download button; the file's suggested name and its bytes."""
+    with page.expect_download() as info:
+        page.click(selector)
+    dl = info.value
+    return dl.suggested_filename, open(dl.path(), "rb").read()
+
+
 def settle(page, timeout_s: float = 240) -> None:
     """Wait until the data step has nothing in flight (reading a file, updating columns)."""
     page.wait_for_function("() => window.localsynth && window.localsynth.state.busy === null",
