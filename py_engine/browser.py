@@ -292,10 +292,17 @@ async def synthesise(settings_json: str, progress_cb=None) -> str:
     result = await _drive_async(work, progress_cb)
     _S.result, _S.train, _S.holdout, _S.holdout_rows = result, train, hold, hold_rows
     out = result.summary()
+    from .notes import group
+
+    out["notes_grouped"] = group(result.notes)  # issue 14: one note per idea, listing its columns
     out["preview"] = _preview(result.synthetic)
     out["real_preview"] = _preview(train)
     out["holdout_rows"] = 0 if hold is None else hold.n_rows
     out["train_rows"] = train.n_rows
+    from .evaluation.estimate import estimate
+
+    # how long the evaluation will take, from the table's size (the page says it before and during)
+    out["evaluation_estimate"] = estimate(train.n_rows + out["holdout_rows"], len(result.synthetic.columns))
     if result.method == "dp" and result.model:
         out["privacy"] = {**result.model["privacy"], "file": _spend(result.model["privacy"])}
     return _ok(out)
@@ -343,6 +350,7 @@ def _report_context() -> dict:
             "holdout_rows": 0 if _S.holdout is None else _S.holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
             **_structure_context(r),
+            "notes": r.notes,  # the engine's notes, grouped in the PDF (py_engine/notes.py)
             **({"optimisation": r.optimisation} if getattr(r, "optimisation", None) else {})}
 
 

@@ -163,12 +163,9 @@ def suggestion_lines(schema, lang: str = "en") -> list[str]:
 
 
 def note_text(n: dict) -> str:
-    from .i18n import translate
+    from .notes import text
 
-    params = dict(n.get("params") or {})
-    if n.get("column") is not None:
-        params.setdefault("column", n["column"])
-    return translate("notes." + n["code"], "en", **params)
+    return text(n, "en")
 
 
 def _read(path: str) -> bytes:
@@ -325,8 +322,10 @@ def _report(result, out, t_syn: float, t_all: float, args) -> None:
     else:
         print(f"settings: missing {s.missing}", file=out)
     if result.notes:
+        from .notes import group
+
         print("notes:", file=out)
-        for n in result.notes:
+        for n in group(result.notes):  # one line per idea (issue 14: 25 smoothing notes for one table)
             print("- " + note_text(n), file=out)
     print(f"written: {args.output}" + (f", {args.json}" if args.json else "") +
           (f", {args.model_out}" if args.model_out and result.model is not None else ""), file=out)
@@ -458,6 +457,7 @@ def report_context(name: str, result, holdout, platform_name: str | None = None)
             "n_real": result.n_real + (0 if holdout is None else holdout.n_rows),
             "n_synthetic": result.synthetic.n_rows, "holdout_rows": 0 if holdout is None else holdout.n_rows,
             "created": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "notes": list(result.notes),  # the engine's notes, grouped in the PDF (py_engine/notes.py)
             # issue 10: the structure document the synthesis used, for the report's Structure step
             **({"structure": result.structure} if isinstance(getattr(result, "structure", None), dict) else {}),
             # issue 13: the settings search, for the report's utility-risk front

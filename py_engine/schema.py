@@ -112,13 +112,32 @@ class Schema:
     dialect: Dialect = field(default_factory=Dialect)
 
     def __getitem__(self, name: str) -> ColumnSchema:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
+        # by a name -> position index, so a look-up per column costs no scan of all columns (issue 14:
+        # on 10,000 columns the scans made the work per column grow with the column count); the index
+        # is checked against the list as it is now, and rebuilt when a column was added, removed,
+        # renamed or replaced
+        pos = self._position(name)
+        if pos is None:
+            raise KeyError(name)
+        return self.columns[pos]
 
     def __contains__(self, name: str) -> bool:
-        return any(c.name == name for c in self.columns)
+        return self._position(name) is not None
+
+    def _position(self, name: str) -> int | None:
+        """The position of the first column called `name` (None: none is)."""
+        idx = self.__dict__.get("_index")
+        for rebuilt in (False, True):
+            if rebuilt or idx is None or idx[0] is not self.columns or idx[1] != len(self.columns):
+                idx = (self.columns, len(self.columns),
+                       {c.name: i for i, c in reversed(list(enumerate(self.columns)))})
+                self.__dict__["_index"] = idx
+            pos = idx[2].get(name)
+            if pos is not None and self.columns[pos].name == name:
+                return pos
+            if rebuilt:
+                return None
+        return None
 
     @property
     def names(self) -> list[str]:

@@ -25,6 +25,10 @@ METHODS = ("cart", "gc", "marginal", "dp")
 MISSING_MODES = ("synthesise", "drop", "impute")
 SMOOTHING = ("none", "density")
 MAX_M = 100  # synthetic data sets per run
+# CART models each column from all the columns before it and the Gaussian copula fits a k x k
+# correlation: the work grows with the square of the column count (60 rows, CPython: CART 21 s at 500
+# columns, 123 s at 1,000), so wider tables are refused before any work, with what to do (issue 14)
+MAX_COLUMNS = 1000
 
 
 @dataclass
@@ -221,6 +225,11 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     rng = np.random.default_rng(s.seed)
     t0 = time.perf_counter()
     notes: list[dict] = []
+    if not data.columns:  # e.g. a file whose only column is an identifier, excluded by default
+        raise EngineError("synthesis.nothing_to_synthesise", kind="settings")
+    if s.method in ("cart", "gc", "dp") and len(data.columns) > MAX_COLUMNS:
+        raise EngineError("synthesis.too_many_columns", kind="settings", columns=len(data.columns),
+                          max=MAX_COLUMNS)
     if s.method == "dp":
         return (yield from _dp_steps(data, s, notes, t0))
     synth_cols, ids = common.check_columns(data)
@@ -246,9 +255,12 @@ def synthesise_steps(data: Dataset, settings: SynthSettings | dict | None = None
     pl = None
     if s.method in ("cart", "gc"):
         from .methods import grouped
-        from .structure import resolve_structure, summary_lines
+        from .structure import MAX_STRUCTURE_COLUMNS, resolve_structure, summary_lines, too_wide
 
         doc = resolve_structure(data, s.structure)
+        if s.structure is None and too_wide(data):
+            notes.append(common.note("structure_skipped_wide", None, columns=len(data.columns),
+                                     max=MAX_STRUCTURE_COLUMNS))
         pl = grouped.plan(doc, synth_cols)
         if not (pl["groups"] or pl["dependencies"] or pl["derived"]):
             doc = None if s.structure is None or s.structure is False or (

@@ -20,7 +20,7 @@ JS = sorted((WEB / "js").glob("*.js"))
 SAME_IN_BOTH = {"app.title", "encoding.utf-8", "encoding.utf-16", "encoding.latin-1", "delimiter.tab", "col.type",
                 "codebook.col.type"}
 # the report's technical words and formats (report/ owner)
-SAME_IN_BOTH |= {"report.col.score", "report.col.type", "report.fact.engine", "report.fact.seed",
+SAME_IN_BOTH |= {"report.col.score", "report.col.type", "report.fact.engine",
                  "report.figure.membership", "report.measure.spearman", "report.parameters", "report.term.per_sd"}
 
 
@@ -120,3 +120,32 @@ def test_page_keeps_to_its_content_security_policy(path):
             if path.name == "worker.js" and bad == "new Function":
                 continue  # the worker's check whether its CSP allows eval (it must, for Pyodide)
             assert bad not in src, f"{path.name} uses {bad}"
+
+
+def test_every_grouped_note_has_its_strings():
+    from py_engine.notes import GROUPED
+
+    assert [c for c in GROUPED if f"notes.grouped.{c}" not in EN or f"notes.{c}" not in EN] == []
+    assert all(placeholders(EN[f"notes.grouped.{c}"]) == {"count", "columns"} for c in GROUPED)
+
+
+# issue 14: one Dutch term for each idea. The other spellings that were in use, found in the words of
+# the Dutch strings (placeholders such as {seed} left out): the choice is on the right.
+DUTCH_TERMS = {
+    r"\bseeds?\b": "startwaarde(n)",
+    r"\b(een|twee)weg-": "eenwegs- / tweewegs- (S_pMSE, variantieanalyse)",
+    r"\btweeweg\b": "tweewegs-",
+}
+
+
+@pytest.mark.parametrize("pattern", sorted(DUTCH_TERMS))
+def test_dutch_uses_one_term_for_each_idea(pattern):
+    words = {k: re.sub(r"\{\w+\}", "", v) for k, v in NL.items()}
+    other = sorted(k for k, v in words.items() if re.search(pattern, v, re.IGNORECASE))
+    assert other == [], f"use {DUTCH_TERMS[pattern]}: {other}"
+
+
+def test_dutch_terms_chosen_are_the_ones_used():
+    text = " ".join(NL.values())
+    assert text.count("startwaarde") >= 10 and text.count("tweewegs-S_pMSE") >= 5
+    assert NL["settings.seed"] == "Startwaarde" and NL["report.fact.seed"] == "Startwaarde"

@@ -136,6 +136,12 @@ class _Report:
 
         right_style = ParagraphStyle("cellr", parent=self.st["cell"], alignment=TA_RIGHT)
         right_head = ParagraphStyle("cellbr", parent=self.st["cellb"], alignment=TA_RIGHT)
+        def cell_style(i, j):
+            head = header and i == 0
+            return (right_head if head else right_style) if j in right else \
+                (self.st["cellb"] if head or (bold_first and j == 0) else self.st["cell"])
+
+        widths = widths_for_words(rows, widths, cell_style, self.cm)
         data = []
         for i, row in enumerate(rows):
             out = []
@@ -143,10 +149,9 @@ class _Report:
                 if not isinstance(v, str) and v is not None and hasattr(v, "wrap"):
                     out.append(v)
                     continue
-                head = header and i == 0
-                style = (right_head if head else right_style) if j in right else \
-                    (self.st["cellb"] if head or (bold_first and j == 0) else self.st["cell"])
-                out.append(Paragraph(escape("" if v is None else str(v)), style))
+                style = cell_style(i, j)
+                txt = "" if v is None else str(v)
+                out.append(Paragraph(escape(txt), fit_words(txt, style, widths[j] * self.cm - 6)))
             data.append(out)
         tab = Table(data, colWidths=[x * self.cm for x in widths], repeatRows=1 if header else 0, hAlign="LEFT")
         style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2.2),
@@ -986,12 +991,24 @@ class _Report:
             head = self.name(key) + "." if key in _METRIC_KEYS else self.t(f"report.method.{key}_h")
             self.para(f"<b>{escape(head)}</b>"
                       f" {escape(self.t('report.method.' + key))} <i>({escape(refs)})</i>", markup=True)
+        self.engine_notes()
         self.h2(self.t("report.references"))
         for ref in REFERENCES:
             self.para(ref, "ref")
         timings = self.r.get("timings") or {}
         if timings.get("total") is not None:
             self.para(self.t("report.timing", seconds=self.w.num(timings["total"], 1)), "small")
+
+    def engine_notes(self):
+        """The synthesis's notes, one per idea (py_engine/notes.py groups the per-column ones)."""
+        from ..notes import group, text
+
+        notes = group((self.r.get("context") or {}).get("notes") or [])
+        if not notes:
+            return
+        self.h2(self.t("report.engine_notes"))
+        for n in notes:
+            self.para("• " + text(n, self.w.lang), "small")
 
     # ------------------------------------------------------------------ output
     def write(self) -> bytes:
@@ -1028,6 +1045,55 @@ _METRIC_KEYS = {"columns", "logit", "cart", "two_way", "association", "combinati
                 "rep_u", "disco", "inference", "membership", "dcr"}
 _METRIC_KEYS |= {"fit", "cap", "isolated"}  # issue 14
 _METRIC_KEYS |= {"structure"}  # issue 10
+
+
+CELL_PADDING = 6.0  # points: a table cell's left + right padding (table())
+
+
+def widths_for_words(rows: list[list], widths: list[float], style_of, cm: float) -> list[float]:
+    """Column widths (cm) that hold each column's longest word, the total kept: a column too narrow
+    for a word takes the width from columns with room to spare, in proportion to their room. The
+    widths as given when there is not room enough (fit_words then sets the cell smaller)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    need = [0.0] * len(widths)
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row[:len(widths)]):
+            if isinstance(v, str) or v is None or not hasattr(v, "wrap"):
+                st = style_of(i, j)
+                words = ("" if v is None else str(v)).split()
+                if words:
+                    w = max(stringWidth(x, st.fontName, st.fontSize) for x in words) + CELL_PADDING
+                    need[j] = max(need[j], w / cm + 0.01)
+    short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    room = [max(0.0, w - n) for n, w in zip(need, widths, strict=True)]
+    if short <= 0 or sum(room) < short:
+        return list(widths)
+    share = short / sum(room)
+    return [max(n, w - r * share) if n > w else w - r * share for n, w, r in zip(need, widths, room, strict=True)]
+
+
+MIN_CELL_FONT = 5.6  # points: the smallest a table cell is set in to keep its longest word whole
+
+
+def fit_words(text: str, style, width: float):
+    """The cell style for `text` in a column `width` points wide: table cells wrap on spaces and never
+    break a word (issue 14: "Overlappi|ng", "populati|e-inferentie" in the Dutch PDF). A word wider
+    than the column sets the cell in a smaller size (down to MIN_CELL_FONT); only a word too wide even
+    then is split, as before."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    words = text.split()
+    if not words:
+        return style
+    widest = max(stringWidth(w, style.fontName, style.fontSize) for w in words)
+    if widest <= width:
+        return ParagraphStyle(style.name + "-w", parent=style, splitLongWords=0)
+    size = max(MIN_CELL_FONT, style.fontSize * width / widest * 0.995)
+    fits = widest * size / style.fontSize <= width
+    return ParagraphStyle(f"{style.name}-{size:.2f}", parent=style, fontSize=size,
+                          leading=style.leading * size / style.fontSize, splitLongWords=0 if fits else 1)
 
 
 def _numbered_canvas(footer: str, page_fmt: str):
