@@ -473,5 +473,6 @@ export function render() {
   filterColumns();
   $("#to-settings").disabled = included === 0;
   $("#col-included").textContent = included ? t("data.included", { included: fmtInt(included), columns: fmtInt(s.n_columns) })
-    : t("data.none_included");
+    : t("errors.synthesis.nothing_to_synthesise"); // the engine's refusal, said before it is asked (issue 14)
+  $("#col-included").classList.toggle("field-error", included === 0);
 }

@@ -183,6 +183,11 @@ export function render() {
     return;
   }
   const parts = [h("p", { class: "help", text: t("report.page_intro") })];
+  const est = state.result.evaluation_estimate;
+  if (est) {
+    parts.push(h("p", { id: "ev-estimate", class: "help", text: t("report.page_estimate", {
+      rows: fmtInt(est.rows), columns: fmtInt(est.columns), low: duration(est.low), high: duration(est.high) }) }));
+  }
   if (!state.result.holdout_rows) parts.push(h("p", { class: "notice", text: t("report.page_no_holdout") }));
   parts.push(optionsForm(e));
   parts.push(runBox(e));
@@ -238,6 +243,21 @@ function runBox(e) {
     h("div", { id: "ev-message", class: "message", role: "alert", hidden: true }));
 }
 
+/** Seconds as a reader says them: "40 seconds", "3 minutes" (rounded; at least 5 seconds). */
+function duration(sec) {
+  if (sec < 90) return t("report.seconds", { n: fmtInt(Math.max(5, Math.round(sec / 5) * 5)) });
+  return t("report.minutes", { n: fmtInt(Math.round(sec / 60)) });
+}
+
+/** During a run: the time left by the estimate from the table's size, or that it takes longer. */
+function remaining(r) {
+  const est = state.result && state.result.evaluation_estimate;
+  if (!est) return "";
+  const left = est.seconds - (Date.now() - r.started) / 1000;
+  return left > 0 ? t("report.page_remaining", { time: duration(left) })
+    : t("report.page_over_estimate", { time: duration(est.seconds) });
+}
+
 function renderRun() {
   const e = current();
   const bar = $("#ev-progress");
@@ -246,7 +266,8 @@ function renderRun() {
   bar.hidden = !r;
   $("#ev-cancel").hidden = !r;
   $("#ev-cancel").disabled = Boolean(r && r.cancelling);
-  $("#ev-elapsed").textContent = r ? t("generate.elapsed", { time: fmtDuration(Date.now() - r.started) }) : "";
+  $("#ev-elapsed").textContent = r ? [t("generate.elapsed", { time: fmtDuration(Date.now() - r.started) }),
+    remaining(r)].filter(Boolean).join(" · ") : "";
   let text = "";
   if (e.restoring) text = t("report.page_restoring");
   else if (r && r.cancelling) text = t("generate.cancelling");

@@ -118,7 +118,7 @@ export function render() {
     : t("result.no_holdout", { train: fmtInt(r.train_rows ?? r.n_real) });
   renderPrivacy(r);
   renderSets(r);
-  const notes = r.notes || [];
+  const notes = r.notes_grouped || r.notes || []; // one note per idea, listing its columns (py_engine/notes.py)
   $("#result-notes-box").hidden = notes.length === 0;
   $("#result-notes-summary").textContent = t("result.notes", { count: fmtInt(notes.length) });
   $("#result-notes").replaceChildren(...notes.map((n) => {

@@ -207,13 +207,14 @@ function onVisitClick(e) {
   if (!b) return;
   const order = visitOrder().slice();
   const i = order.indexOf(b.dataset.column);
-  const j = i + (b.dataset.move === "up" ? -1 : 1);
-  if (i < 0 || j < 0 || j >= order.length) return;
-  [order[i], order[j]] = [order[j], order[i]];
+  const move = b.dataset.move;
+  const j = move === "top" ? 0 : move === "bottom" ? order.length - 1 : i + (move === "up" ? -1 : 1);
+  if (i < 0 || j < 0 || j >= order.length || i === j) return;
+  order.splice(j, 0, order.splice(i, 1)[0]); // up/down swap neighbours; top/bottom move to an end
   state.settings.visit_sequence = order;
   const key = b.dataset.key;
   render();
-  // keep the focus on the moved column's button; at the top or bottom, on its other button
+  // keep the focus on the moved column's button; at the top or bottom, on one of its buttons still enabled
   let again = document.querySelector(`[data-key="${CSS.escape(key)}"]`);
   if (again && again.disabled) again = again.parentElement.querySelector("button:not([disabled])");
   if (again) again.focus();
@@ -334,18 +335,22 @@ function showField(field, id) {
   setMessage($(`${id}-error`), err ? t(err, { max: fmtInt(FIELDS[field].max ?? MAX_ROWS), min: fmtInt(MIN_BUDGET) }) : "");
 }
 
+/** The visit sequence's buttons per column: to the top, one up, one down, to the bottom (issue 14: a column
+ * moved to the top of a 27-column sequence took 25 presses). */
+const VISIT_MOVES = [["top", "⤒"], ["up", "↑"], ["down", "↓"], ["bottom", "⤓"]];
+
 function renderVisit() {
   const order = visitOrder();
   const list = $("#visit-list");
   list.replaceChildren(...order.map((name, i) => h("li", {},
     h("span", { class: "visit-num", text: `${i + 1}.`, "aria-hidden": "true" }),
     h("span", { class: "visit-name", text: name }),
-    h("span", { class: "visit-buttons" },
-      h("button", { type: "button", class: "icon", disabled: i === 0, "data-move": "up", "data-column": name,
-                    "data-key": `up:${name}`, "aria-label": t("settings.visit_up", { column: name }), text: "↑" }),
-      h("button", { type: "button", class: "icon", disabled: i === order.length - 1, "data-move": "down",
-                    "data-column": name, "data-key": `down:${name}`,
-                    "aria-label": t("settings.visit_down", { column: name }), text: "↓" })))));
+    h("span", { class: "visit-buttons" }, ...VISIT_MOVES.map(([move, sign]) => {
+      const atEnd = move === "top" || move === "up" ? i === 0 : i === order.length - 1;
+      return h("button", { type: "button", class: "icon", disabled: atEnd, "data-move": move, "data-column": name,
+                           "data-key": `${move}:${name}`, "aria-label": t(`settings.visit_${move}`, { column: name }),
+                           title: t(`settings.visit_${move}`, { column: name }), text: sign });
+    })))));
   $("#visit-reset").disabled = !state.settings.visit_sequence;
 }
 
