@@ -303,6 +303,12 @@ async def synthesise(settings_json: str, progress_cb=None) -> str:
 
     # how long the evaluation will take, from the table's size (the page says it before and during)
     out["evaluation_estimate"] = estimate(train.n_rows + out["holdout_rows"], len(result.synthetic.columns))
+    try:  # the evaluation's suggested roles, shown with their reasons before the first evaluation
+        from .evaluation.roles import suggest_roles
+
+        out["roles"] = suggest_roles(train, structure=result.structure)
+    except Exception:  # the evaluation suggests them again itself; the result must not fail for it
+        out["roles"] = None
     if result.method == "dp" and result.model:
         out["privacy"] = {**result.model["privacy"], "file": _spend(result.model["privacy"])}
     return _ok(out)

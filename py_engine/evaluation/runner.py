@@ -62,12 +62,17 @@ def _check_column(name, cols: list[str], option: str) -> str:
     return name
 
 
-def resolve_options(train: Dataset, options: dict | None, context: dict | None) -> dict:
+def resolve_options(train: Dataset, options: dict | None, context: dict | None, structure: dict | None = None) -> dict:
+    """The evaluation's options with the defaults filled in. `structure`: the structure document
+    (default: structure_document(train, options, context)), whose group key is suggested as a quasi-identifier."""
     options = dict(options or {})
     cols = train.columns
     if not cols:
         raise EngineError("evaluate.no_columns", kind="settings")
-    suggested = roles.suggest_roles(train)  # issue 14: defaults skip identifiers, codes, derived columns
+    # issue 14: defaults skip identifiers, codes, derived columns; issue 10: the group key is a quasi-identifier
+    if structure is None:
+        structure = structure_document(train, options, context)
+    suggested = roles.suggest_roles(train, structure=structure)
     target = options.get("target") or (suggested["target"] or {}).get("column") or cols[-1]
     _check_column(target, cols, "target")
     sensitive = options.get("sensitive") or target
@@ -131,11 +136,7 @@ CLUSTER_REPS = 8  # resamples of the real groups for the two-way S_pMSE's cluste
 
 def _finest_group_key(doc: dict | None, cols: list[str]) -> str | None:
     """The enabled group key (among cols) with the most groups, or None."""
-    if not isinstance(doc, dict) or doc.get("off"):
-        return None
-    keys = [g for g in doc.get("groups") or [] if g.get("enabled", True) and g.get("key") in cols
-            and int(g.get("n_groups") or 0) >= 2]
-    return max(keys, key=lambda g: int(g.get("n_groups") or 0))["key"] if keys else None
+    return roles.finest_group_key(doc, cols)
 
 
 def _with_interpretation(res: dict) -> dict:
@@ -147,7 +148,12 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
                    context: dict | None = None, copies: list[Dataset] | None = None) -> Work[dict]:
     """Compute every metric; yields a Step before each, returns the report dict (JSON-able).
     `copies`: all m synthetic data sets (synthetic is the first) for the combined fit ("fit")."""
-    opts = resolve_options(train, options, context)
+    shared: dict = {}
+    try:
+        shared["doc"] = structure_document(train, options, context)
+    except Exception:  # the Structure step finds it again and reports the error there
+        pass
+    opts = resolve_options(train, options, context, shared.get("doc") or {})
     cols = common_columns(train, synthetic, holdout)
     missing_cols = [c for c in train.columns if c not in cols]
     if missing_cols:
@@ -166,7 +172,6 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         "utility": {}, "pairs": {}, "combinations": {}, "analysis": {}, "disclosure": {},
         "not_computed": [], "timings": {},
     }
-    shared: dict = {}
     report["structure"] = {}
 
     def run_columns():

@@ -207,8 +207,11 @@ function optionsForm(e) {
     sel.addEventListener("change", () => onChange(sel.value));
     return h("div", { class: "field" }, h("label", { for: id, text: label }), sel, h("p", { id: id + "-help", class: "help", text: help }));
   };
+  const sug = state.result.roles || null;
+  const why = (x) => t("report.page_suggested", { column: x.column, reason: t("roles.reason." + x.reason) });
   const target = select("ev-target", t("report.page_target"), t("report.page_target_help"), o.target,
-    t("report.page_default_last", { column: cols[cols.length - 1] || "" }), (v) => { o.target = v; });
+    sug && sug.target ? why(sug.target) : t("report.page_default_last", { column: cols[cols.length - 1] || "" }),
+    (v) => { o.target = v; });
   const sensitive = select("ev-sensitive", t("report.page_sensitive"), t("report.page_sensitive_help"), o.sensitive,
     t("report.page_same_as_target"), (v) => { o.sensitive = v; });
   const boxes = cols.map((c, i) => {
@@ -222,7 +225,12 @@ function optionsForm(e) {
   const qi = h("fieldset", { class: "ev-qi" },
     h("legend", { text: t("report.page_qi") }),
     h("p", { class: "help", id: "ev-qi-help", text: t("report.page_qi_help") }),
-    h("ul", { class: "ev-qi-list", "aria-describedby": "ev-qi-help" }, boxes));
+    sug && (sug.quasi_identifiers || []).length
+      ? h("p", { class: "help", id: "ev-qi-suggested", text: t("report.page_qi_suggested", {
+        columns: sug.quasi_identifiers.map((x) => `${x.column} (${t("roles.reason." + x.reason)})`).join(", ") }) })
+      : null,
+    h("ul", { class: "ev-qi-list", "aria-describedby": sug && (sug.quasi_identifiers || []).length
+      ? "ev-qi-help ev-qi-suggested" : "ev-qi-help" }, boxes));
   const button = h("button", { type: "button", id: "evaluate", class: "primary", disabled: busy || !state.result,
     text: e.report ? t("report.page_again") : t("report.page_evaluate") });
   button.addEventListener("click", evaluate);
