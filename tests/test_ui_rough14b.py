@@ -115,9 +115,6 @@ def test_a_table_too_wide_to_synthesise_is_refused_with_what_to_do(new_page, lan
     page.click("#generate")
     page.wait_for_function("() => !window.localsynth.state.run && window.localsynth.state.step === 'settings' "
                            "&& !document.querySelector('#settings-message').hidden", timeout=120_000)
-    want = text(lang, "errors.synthesis.too_many_columns", columns="1,001" if lang == "en" else "1.001", max="1,000"
-                if lang == "en" else "1.000")
     got = page.text_content("#settings-message")
-    plain = text(lang, "errors.synthesis.too_many_columns", columns=str(WIDE_COLS), max="1000")
-    assert got in (want, plain), got
+    assert got.endswith(text(lang, "errors.synthesis.too_many_columns", columns=str(WIDE_COLS), max="1000")), got
     assert page.evaluate("() => window.localsynth.state.result") is None
