@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/dp_curve.py                          # MST, seeds 1-3
     .venv/bin/python benchmarks/dp_curve.py --mechanism aim --eps 3,10
+    .venv/bin/python benchmarks/dp_curve.py --mechanism independent  # the DP independent-marginals baseline
     .venv/bin/python benchmarks/dp_curve.py --write                  # only rewrite dp-curve.md
 
 Protocol of ../shared/data/README.md (80/20 split with the run's seed, as many rows as n_hat), delta
@@ -55,7 +56,8 @@ def write_md(runs: dict) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--mechanism", default="mst", choices=["mst", "aim"])
+    ap.add_argument("--mechanism", default="mst", choices=["mst", "aim", "independent"],
+                    help="independent: the DP independent-marginals baseline (all of rho on the 1-way answers)")
     ap.add_argument("--eps", default=",".join(f"{e:g}" for e in EPS))
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--write", action="store_true", help="only write dp-curve.md from dp-curve.json")

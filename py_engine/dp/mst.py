@@ -1,6 +1,7 @@
 """MST (McKenna, Miklau & Sheldon 2021, arXiv 2108.04978), the data-touching part.
 
-Budget rho split in thirds (exact rationals): rho1 over the d 1-way measurements (sigma1^2 = d/(2 rho1)),
+Budget rho split by shares that depend only on the public epsilon (budget_shares; the paper uses
+thirds), in exact rationals: rho1 over the d 1-way measurements (sigma1^2 = d/(2 rho1)),
 rho2 over the d-1 selection steps (eps_em = sqrt(8 rho2/(d-1)), eps_em^2/8 each), rho3 over the d-1
 2-way measurements (sigma2^2 = (d-1)/(2 rho3)). sigma^2 is rounded up and eps_em down, so the
 odometer total never exceeds rho.
@@ -23,20 +24,45 @@ from .measure import Sensitive
 from .mechanisms import round_up_sigma2
 
 MAX_PAIR_CELLS = 10**6
+THIRDS = (Fraction(1, 3), Fraction(1, 3), Fraction(1, 3))
 
 
-def split_budget(rho: Fraction, d: int) -> dict:
+def budget_shares(epsilon: float) -> tuple[Fraction, Fraction, Fraction]:
+    """Shares of rho for (1-way, selection, 2-way): a pure function of the public epsilon.
+
+    The MST paper spends rho/3 on each. Measured on Adult (benchmarks/results/dp-curve.md), the
+    1-way answers limit fidelity at low epsilon (they fix the compression, the decoding within merged
+    cells and every 1-way margin) and the 2-way answers at higher epsilon, so the 1-way share goes
+    from 3/4 at epsilon <= 0.1 to 1/3 at epsilon >= 3, linearly in log(epsilon); selection gets
+    1/10 (the exponential mechanism's pick was as good at 1/16 as at 1/3); the 2-way measurements
+    the rest. Any shares summing to 1 keep the accounting exact (split_budget).
+    """
+    t = math.log(float(epsilon) / 0.1) / math.log(3 / 0.1)
+    t = min(max(t, 0.0), 1.0)
+    one = Fraction(3, 4) - Fraction(5, 12) * Fraction(t).limit_denominator(1000)
+    sel = Fraction(1, 10)
+    return one, sel, 1 - one - sel
+
+
+def split_budget(rho: Fraction, d: int, shares=THIRDS) -> dict:
+    """sigma1^2, eps_em and sigma2^2 for rho split by `shares` (1-way, selection, 2-way; exact
+    rationals summing to 1). With one column, or shares (1, 0, 0), all of rho goes to the 1-way
+    answers (eps_em 0 and sigma2^2 None: nothing else is measured)."""
     rho = Fraction(rho)
-    r1 = rho / 3
-    r2 = rho / 3 if d > 1 else Fraction(0)
+    f1, f2, f3 = (Fraction(x) for x in shares)
+    if f1 <= 0 or f2 < 0 or f3 < 0 or f1 + f2 + f3 != 1:
+        raise ValueError(f"budget shares must be >= 0 (1-way > 0) and sum to 1: {shares}")
+    r1 = rho * f1 if d > 1 else rho
+    r2 = rho * f2 if d > 1 else Fraction(0)
     r3 = rho - r1 - r2
     s1 = round_up_sigma2(Fraction(d) / (2 * r1))
     out = {"sigma1_sq": s1, "eps_em": Fraction(0), "sigma2_sq": None}
-    if d > 1:
+    if d > 1 and r2 > 0:
         e = math.sqrt(float(8 * r2 / (d - 1)))
         while (d - 1) * Fraction(e) ** 2 / 8 > r2:
             e = math.nextafter(e, 0.0)
         out["eps_em"] = Fraction(e)
+    if d > 1 and r3 > 0:
         out["sigma2_sq"] = round_up_sigma2(Fraction(d - 1) / (2 * r3))
     return out
 
