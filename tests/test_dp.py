@@ -120,6 +120,22 @@ def test_independent_baseline_spends_everything_on_1way_and_keeps_no_dependence(
     assert mst_model["tree"] and mst_model["privacy"]["mechanism"] == "mst"
 
 
+def test_ordered_bins_merge_until_each_sum_clears_the_noise():
+    from py_engine.dp.domain import ColumnDomain
+
+    dom = ColumnDomain("x", "number", lower=0, upper=10, bins=10, special=[], missing=[""])
+    y = np.array([5, 50, 3, -2, 40, 90, 1, 0, 30, 2, 7], dtype=float)  # 10 bins, then the missing cell
+    cmap, yc, k = mst.compress(y, dom, 10.0)
+    groups = [np.flatnonzero(cmap[:10] == g) for g in range(int(cmap[:10].max()) + 1)]
+    assert np.array_equal(np.concatenate(groups), np.arange(10))  # contiguous, in order, all bins
+    for g in groups[:-1]:  # each closed as soon as its sum reached ORDERED_MERGE sigma sqrt(k)
+        assert y[g].sum() >= mst.ORDERED_MERGE * 10 * math.sqrt(len(g))
+        assert y[g[:-1]].sum() < mst.ORDERED_MERGE * 10 * math.sqrt(len(g) - 1) or len(g) == 1
+    # 5+50+3-2+40 = 96 >= 40 sqrt(5); 90 >= 40; the tail 1+0+30+2 < 40 sqrt(4) joins the group before it
+    assert [len(g) for g in groups] == [5, 5]
+    assert cmap[10] == len(groups) and yc[-1] == 7 and k.sum() == 11
+
+
 def test_a_whole_fit_spends_at_most_the_budget():
     ds = small()
     model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=0.5, domain_from_data=True), iters=50)
