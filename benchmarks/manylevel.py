@@ -83,11 +83,12 @@ def git_head(path: Path) -> str:
     return p.stdout.strip()[:90]
 
 
-def write(runs: list[dict], command: str) -> None:
+def write(runs: list[dict], command: str, names: tuple[str, str] = ("main", "branch")) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"date": dt.datetime.now().isoformat(timespec="seconds"), "command": command}
     (RESULTS / "manylevel.json").write_text(json.dumps({**meta, "runs": runs}, indent=1) + "\n")
-    lines = ["# Many-level categorical predictors: main vs this branch\n",
+    first, second = names
+    lines = [f"# Many-level categorical predictors: {first} vs {second}\n",
              f"Command: `{command}` on {meta['date']} (after `python build_wheel.py`).  ",
              "Table: 31,000 pupils in 2,400 schools in 131 authorities (benchmarks/schools.py, seed 2026); "
              "CART with defaults, seed 1. Machine: 2 cores shared with up to 8 engineers (load average "
@@ -106,11 +107,11 @@ def write(runs: list[dict], command: str) -> None:
     by = {(r["engine"], r["target"]): r for r in runs if "error" not in r}
     lines.append("")
     for target in ("cpython", "pyodide"):
-        m, b = by.get(("main", target)), by.get(("branch", target))
+        m, b = by.get((first, target)), by.get((second, target))
         if m and b:
             mem_m = m.get("peak_rss_bytes") or m.get("wasm_memory_bytes")
             mem_b = b.get("peak_rss_bytes") or b.get("wasm_memory_bytes")
-            lines.append(f"- {target}: branch / main = {b['synth_s'] / m['synth_s']:.2f}x wall, "
+            lines.append(f"- {target}: {second} / {first} = {b['synth_s'] / m['synth_s']:.2f}x wall, "
                          f"{b['synth_cpu_s'] / m['synth_cpu_s']:.2f}x CPU, {mem_b / mem_m:.2f}x memory.")
     lines.append("")
     lines.append("Engines: " + "; ".join(f"{r['engine']} = {r['engine_path']} ({r['commit']})"
@@ -126,11 +127,14 @@ def main(argv=None) -> int:
     ap.add_argument("--main", default="/work/main", help="folder of today's main (its py_engine/ is run)")
     ap.add_argument("--targets", default="cpython,pyodide")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--names", default="main,branch",
+                    help="what to call the two engines in the results (e.g. baseline,main)")
     args = ap.parse_args(argv)
     command = "python benchmarks/manylevel.py " + " ".join(argv if argv is not None else sys.argv[1:])
     WORK.mkdir(parents=True, exist_ok=True)
     make_schools().to_csv(TABLE, index=False)
-    engines = {"main": Path(args.main).resolve(), "branch": ROOT}
+    first, second = args.names.split(",")
+    engines = {first: Path(args.main).resolve(), second: ROOT}
     runs = []
     for target in args.targets.split(","):
         for name, path in engines.items():
@@ -138,7 +142,7 @@ def main(argv=None) -> int:
             r.update({"engine": name, "target": target, "engine_path": str(path), "commit": git_head(path)})
             print(json.dumps(r), flush=True)
             runs.append(r)
-            write(runs, command)
+            write(runs, command, (first, second))
     return 0
 
 

@@ -296,6 +296,12 @@ async def synthesise(settings_json: str, progress_cb=None) -> str:
     out["real_preview"] = _preview(train)
     out["holdout_rows"] = 0 if hold is None else hold.n_rows
     out["train_rows"] = train.n_rows
+    try:  # the evaluation's suggested roles, shown with their reasons before the first evaluation
+        from .evaluation.roles import suggest_roles
+
+        out["roles"] = suggest_roles(train, structure=result.structure)
+    except Exception:  # the evaluation suggests them again itself; the result must not fail for it
+        out["roles"] = None
     if result.method == "dp" and result.model:
         out["privacy"] = {**result.model["privacy"], "file": _spend(result.model["privacy"])}
     return _ok(out)

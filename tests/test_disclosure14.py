@@ -95,3 +95,44 @@ def test_roles_skip_identifiers_codes_derived_near_constant():
     assert r["target"]["column"] == "region"
     qi = [q["column"] for q in r["quasi_identifiers"]]
     assert qi[:2] == ["age", "sex"] and "score_c" not in qi
+
+
+@pytest.mark.parametrize("name, key, outcome", [("hsb", "School", "MathAch"), ("exam", "school", "sex")])
+def test_roles_with_groups_key_first_attributes_implied_member_number_skipped(name, key, outcome):
+    """Issue 10: the group key is the first quasi-identifier suggested (an attacker knows the school),
+    its attributes follow from it and are not suggested besides it, the target is a member's column
+    (not a school attribute such as exam's type), and exam's `student` (a pupil's number within the
+    school) is skipped as a member number. Without the structure the key is skipped as a code."""
+    from pathlib import Path
+
+    from py_engine.structure import find_structure
+
+    ds = load_bytes((Path(__file__).parent / "data" / "multilevel" / f"{name}.csv").read_bytes())
+    doc = find_structure(ds)
+    attrs = next(g for g in doc["groups"] if g["key"] == key)["attributes"]
+    r = suggest_roles(ds, structure=doc)
+    qi = [q["column"] for q in r["quasi_identifiers"]]
+    assert r["quasi_identifiers"][0] == {"column": key, "reason": "group_key"}
+    assert not set(qi) & set(attrs), qi
+    assert r["target"]["column"] == outcome and outcome not in attrs
+    skipped = {s["column"]: s["reason"] for s in r["skipped"]}
+    assert key not in skipped
+    if name == "exam":
+        assert skipped["student"] == "member_id"
+    flat = suggest_roles(ds)
+    assert key not in [q["column"] for q in flat["quasi_identifiers"]]
+    assert {s["column"]: s["reason"] for s in flat["skipped"]}.get(key) == "code"
+
+
+def test_evaluation_uses_the_group_key_as_a_quasi_identifier():
+    """The evaluation's default quasi-identifiers come from the structure it checks (the result's
+    structure in the context, else found in the real rows)."""
+    from pathlib import Path
+
+    from py_engine.evaluation.runner import resolve_options
+
+    ds = load_bytes((Path(__file__).parent / "data" / "multilevel" / "hsb.csv").read_bytes())
+    opts = resolve_options(ds, {}, {})
+    assert opts["quasi_identifiers"][0] == "School"
+    off = resolve_options(ds, {}, {"structure": {"off": True}})
+    assert "School" not in off["quasi_identifiers"]

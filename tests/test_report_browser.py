@@ -50,7 +50,12 @@ def test_report_in_the_page_and_as_pdf(new_page, lang, tmp_path):
     to_result(page, small_credit(), "credit_part.csv")
     # options: target (default the last column), sensitive column, quasi-identifiers
     assert page.is_visible("#evaluation")
-    assert page.text_content("#ev-target option") == text(lang, "report.page_default_last", column="Price")
+    # the suggestions before the first evaluation, each with its reason (issue 14 s1)
+    assert page.text_content("#ev-target option") == text(
+        lang, "report.page_suggested", column="Price", reason=text(lang, "roles.reason.last_eligible"))
+    qi_note = page.text_content("#ev-qi-suggested")
+    assert f"Age ({text(lang, 'roles.reason.demographic_name')})" in qi_note
+    assert f"Status ({text(lang, 'roles.reason.few_values')})" in qi_note
     page.select_option("#ev-target", "Status")
     page.select_option("#ev-sensitive", "Job")
     for col in ("Age", "Home"):

@@ -135,7 +135,7 @@ def compare_fit(real: Dataset, copies: list[Dataset], target: str, predictors: l
     Returns `terms` (per coefficient: real estimate and se, the combined synthetic estimate and se as
     a researcher would compute it from the copies alone (`se`, as asked by population_inference, and
     `se_population`, population inference), the se compare.fit uses (from the real fit),
-    standardised difference, CI overlap), the means of |std. difference| and of the overlap (without
+    standardised difference, CI overlap), the means of |std. difference| and of the overlap (with
     the intercept, as compare.fit), the lack-of-fit test, n, k, m, `degenerate` (True when the real fit failed)."""
     rng = np.random.default_rng([seed, 914])
     real = real.take(sample_rows(real.n_rows, max_rows, rng))

@@ -10,10 +10,19 @@ Columns not suggested for any role, with the reason:
   rows where both are observed, e.g. a centred copy): it says nothing a model could not read off;
 - `near_constant`: one value holds at least 95% of the observed rows;
 - `mostly_missing`: more than half the rows missing.
-Target: the last column that is left (outcomes tend to come last), reason `last_eligible`. Sensitive:
+- `member_id`: with a group key, a whole-number column whose name says it numbers people (student,
+  pupil, leerling, person, respondent, ...) and that is unique within its group in at least 95% of
+  the rows: a pupil's number within the school (exam's `student`), an identifier in two parts.
+Target: the last column that is left (outcomes tend to come last; with a group key, the last that is no
+group attribute), reason `last_eligible`. Sensitive:
 the target. Quasi-identifiers: up to 4 of the columns left besides the sensitive one, first those whose
 name reads as a demographic attribute an attacker may know (age, sex, postcode, birth, ...; reason
 `demographic_name`), then those with few values (at most QI_MAX_LEVELS; reason `few_values`).
+When the table has a structure (py_engine/structure.py) the finest enabled group key comes first among
+the quasi-identifiers (reason `group_key`), although it is a code: which school a pupil attends is what
+an attacker most likely knows, and its attributes (the school's sector, size) and parent keys follow
+from it, so they are not suggested besides it (issue 10: the group key and its attributes are treated
+like any quasi-identifier).
 """
 
 from __future__ import annotations
@@ -68,22 +77,66 @@ def _skip_reason(ds: Dataset, name: str, earlier_numbers: list[str]) -> str | No
     return None
 
 
-def suggest_roles(ds: Dataset, columns: list[str] | None = None) -> dict:
+MEMBER_WORDS = {"student", "pupil", "leerling", "person", "persoon", "respondent", "patient", "member", "lid",
+                "volgnr", "volgnummer", "seq", "case", "casenr", "kind", "child", "employee", "werknemer"}
+MEMBER_UNIQUE = 0.95
+
+
+def _member_id(ds: Dataset, name: str, key: str) -> bool:
+    """Does `name` number the members of `key`'s groups (see the module docstring)?"""
+    from ..schema import _name_words
+
+    if ds.schema[name].type != "integer" or not set(_name_words(name)) & MEMBER_WORDS:
+        return False
+    v = ds.values[[key, name]].dropna()
+    if v[name].nunique() <= 20 or not len(v):
+        return False
+    return float((~v.duplicated(keep=False)).mean()) >= MEMBER_UNIQUE
+
+
+def finest_group_key(structure: dict | None, cols: list[str]) -> str | None:
+    """The enabled group key (among cols) with the most groups (at least 2), or None."""
+    if not isinstance(structure, dict) or structure.get("off"):
+        return None
+    keys = [g for g in structure.get("groups") or [] if g.get("enabled", True) and g.get("key") in cols
+            and int(g.get("n_groups") or 0) >= 2]
+    return max(keys, key=lambda g: int(g.get("n_groups") or 0))["key"] if keys else None
+
+
+def suggest_roles(ds: Dataset, columns: list[str] | None = None, structure: dict | None = None) -> dict:
     """{"target": {column, reason}, "sensitive": {column, reason}, "quasi_identifiers": [{column, reason}],
-    "skipped": [{column, reason}]} (see the module docstring); a role is None when no column is left."""
+    "skipped": [{column, reason}]} (see the module docstring); a role is None when no column is left.
+    `structure`: the table's structure document, whose finest group key is suggested first as a
+    quasi-identifier."""
     cols = columns or ds.columns
+    key = finest_group_key(structure, cols)
     skipped, eligible, nums = [], [], []
     for c in cols:
         why = _skip_reason(ds, c, nums)
+        if why is None and key is not None and c != key and _member_id(ds, c, key):
+            why = "member_id"
         if is_number(ds, c) and why != "identifier":
             nums.append(c)
         if why:
             skipped.append({"column": c, "reason": why})
         else:
             eligible.append(c)
-    target = eligible[-1] if eligible else None
+    implied: set = set()  # the key's attributes (and its parents' attributes) follow from the key
+    if key is not None:
+        by_key = {g.get("key"): g for g in structure.get("groups") or []}
+        cur, seen = by_key.get(key), set()
+        while cur is not None and cur.get("key") not in seen:
+            seen.add(cur.get("key"))
+            implied |= set(cur.get("attributes") or []) | {cur.get("parent")}
+            cur = by_key.get(cur.get("parent"))
+    # the target: a member's column (an outcome of the pupil, not an attribute of the school) if any
+    members = [c for c in eligible if c not in implied]
+    target = (members or eligible)[-1] if eligible else None
     qi = []
-    rest = [c for c in eligible if c != target]
+    if key is not None and key != target:
+        qi.append({"column": key, "reason": "group_key"})
+        skipped = [x for x in skipped if x["column"] != key]
+    rest = [c for c in eligible if c != target and c not in implied]
     for c in rest:
         if DEMOGRAPHIC.search(c):
             qi.append({"column": c, "reason": "demographic_name"})

@@ -323,25 +323,37 @@ def _labels(key: Encoded, levels: np.ndarray, n: int, mode: str, rng, notes, par
     syn_par = np.asarray(par[1], dtype=np.int64) if par is not None else np.zeros(n, dtype=np.int64)
     # nearest real group (greedy, synthetic groups in random order): a different parent costs 1000,
     # each differing attribute 2 plus its distance in real standard deviations (at most 1), and the
-    # distance of log sizes in standard deviations (at most 1): equal attributes first
-    D = np.zeros((n, m), dtype=np.float32)
-    if par is not None:
-        D += 1000.0 * (syn_par[:, None] != real_par[None, :])
-    for r, s_ in feats:
-        diff = s_[:, None] - r[None, :] if r.dtype.kind == "f" else (s_[:, None] != r[None, :]).astype(float)
-        D += np.asarray(2.0 * (diff != 0) + np.minimum(np.abs(diff), 1.0), dtype=np.float32)
+    # distance of log sizes in standard deviations (at most 1): equal attributes first. The distances
+    # are computed for a block of synthetic groups at a time (about 2^20 cells), never as the whole
+    # n x m matrix: 2,400 schools made it 23 MB and its float64 temporaries about 200 MB at once, and
+    # it grows with the square of the number of groups
     ls, lr = np.log(np.maximum(syn_score, 1.0)), np.log(np.maximum(real_score, 1.0))
     sd = float(np.std(lr)) or 1.0
-    D += np.minimum(np.abs(ls[:, None] - lr[None, :]) / sd, 1.0).astype(np.float32)
-    D = np.round(D, 4)
-    for i in rng.permutation(n):
+
+    def distances(rows: np.ndarray) -> np.ndarray:
+        D = np.zeros((len(rows), m), dtype=np.float32)
+        if par is not None:
+            D += 1000.0 * (syn_par[rows, None] != real_par[None, :])
+        for r, s_ in feats:
+            s_ = s_[rows]
+            diff = s_[:, None] - r[None, :] if r.dtype.kind == "f" else (s_[:, None] != r[None, :]).astype(float)
+            D += np.asarray(2.0 * (diff != 0) + np.minimum(np.abs(diff), 1.0), dtype=np.float32)
+        D += np.minimum(np.abs(ls[rows, None] - lr[None, :]) / sd, 1.0).astype(np.float32)
+        return np.round(D, 4)
+
+    order = rng.permutation(n)
+    block = max(1, (1 << 20) // max(m, 1))
+    for start in range(0, n, block):
         if used.all():
             break
-        row = np.where(used, np.inf, D[i])
-        j = int(np.argmin(row))
-        pick[i] = j
-        used[j] = True
-    del D
+        rows = order[start:start + block]
+        D = distances(rows)
+        for r, i in enumerate(rows):
+            if used.all():
+                break
+            j = int(np.argmin(np.where(used, np.inf, D[r])))
+            pick[i] = j
+            used[j] = True
     free_real = np.flatnonzero(~used)
     free_real = free_real[rng.permutation(len(free_real))]
     left = np.flatnonzero(pick < 0)
