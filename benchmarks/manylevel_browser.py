@@ -42,7 +42,8 @@ IN_PAGE = """async ([text, name, runs]) => {
     out = await eng.synthesise({ method: "cart", seed: 1 });
     synth.push(performance.now() - t0);
   }
-  return { inspect, synth, rows: out.n_rows || null };
+  const groups = ((out.structure || {}).groups || []).map((g) => g.key);
+  return { inspect, synth, rows: out.n_rows, engine_s: out.seconds, groups };
 }"""
 
 
@@ -71,7 +72,8 @@ def run_site(site: Path, text: str, runs: int) -> dict:
         server.terminate()
         server.wait(5)
     return {"page_ready_s": ready, "inspect_s": res["inspect"] / 1000,
-            "synthesise_s": [x / 1000 for x in res["synth"]]}
+            "synthesise_s": [x / 1000 for x in res["synth"]], "rows": res["rows"], "engine_s": res["engine_s"],
+            "group_keys": res["groups"]}
 
 
 def main(argv=None) -> int:
@@ -90,11 +92,11 @@ def main(argv=None) -> int:
         out["sites"][name] = {"folder": str(site), **r}
         print(name, json.dumps(r), flush=True)
     (ROOT / "benchmarks" / "results" / "manylevel_browser.json").write_text(json.dumps(out, indent=1) + "\n")
-    print("| site | page ready s | inspect s | synthesise s (runs) |")
-    print("|---|---:|---:|---|")
+    print("| site | page ready s | inspect s | synthesise s (runs) | rows | group keys |")
+    print("|---|---:|---:|---|---:|---|")
     for name, r in out["sites"].items():
         print(f"| {name} | {r['page_ready_s']:.1f} | {r['inspect_s']:.1f} | "
-              + ", ".join(f"{x:.1f}" for x in r["synthesise_s"]) + " |")
+              + ", ".join(f"{x:.1f}" for x in r["synthesise_s"]) + f" | {r['rows']} | {', '.join(r['group_keys']) or '-'} |")
     return 0
 
 

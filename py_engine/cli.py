@@ -371,8 +371,9 @@ def run_syn(data, settings: dict, args, out=sys.stdout):
 def _dp_options(p) -> None:
     p.add_argument("--epsilon", type=float, help="dp: the privacy budget epsilon (default 1)")
     p.add_argument("--delta", type=float, help="dp: delta (default 1e-9)")
-    p.add_argument("--dp-mechanism", choices=["mst", "aim"],
-                   help="dp: mst (tree of 2-way marginals, default) or aim (adaptive 2- and 3-way marginals)")
+    p.add_argument("--dp-mechanism", choices=["mst", "aim", "independent"],
+                   help="dp: mst (tree of 2-way marginals, default), aim (adaptive 2- and 3-way marginals) or "
+                        "independent (baseline: 1-way marginals only)")
     p.add_argument("--domain", metavar="DOMAIN.json", help="dp: the public domain (levels, bounds, grid)")
     p.add_argument("--write-domain", metavar="DOMAIN.json",
                    help="write the domain suggested from the data, to check and edit (not private as it is)")

@@ -59,7 +59,8 @@ class SynthSettings:
     delta: float = 1e-9
     domain: dict | None = None
     domain_from_data: bool = False  # dp: take the domain from the data (NOT covered by the guarantee)
-    dp_mechanism: str = "mst"  # dp: "mst" (a tree of 2-way marginals) or "aim" (adaptive 2- and 3-way)
+    dp_mechanism: str = "mst"  # dp: "mst" (a tree of 2-way marginals), "aim" (adaptive 2- and 3-way) or
+    # "independent" (the baseline: the whole budget on the 1-way marginals, columns drawn independently)
     # cart, gc: the table's structure (py_engine/structure.py): None finds it (groups, dependencies,
     # derived columns, all kept); False or {"off": True}: none; a document (edited): as given
     structure: dict | bool | None = None
@@ -98,7 +99,7 @@ class SynthSettings:
                 or int(self.max_predictor_levels) != self.max_predictor_levels or self.max_predictor_levels < 2):
             raise EngineError("settings.bad_max_levels", kind="settings", value=self.max_predictor_levels)
 
-        if self.dp_mechanism not in ("mst", "aim"):
+        if self.dp_mechanism not in ("mst", "aim", "independent"):
             raise EngineError("dp.bad_mechanism", kind="settings", value=self.dp_mechanism)
         if not (self.structure is None or self.structure is False or isinstance(self.structure, dict)):
             raise EngineError("structure.bad_document", kind="settings")

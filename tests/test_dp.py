@@ -70,6 +70,72 @@ def test_budget_split_never_exceeds_rho(d):
         assert abs(float(b["eps_em"]) - 0.053) < 0.001
 
 
+@pytest.mark.parametrize("eps", [0.05, 0.1, 0.3, 1, 3, 10, 100])
+def test_epsilon_dependent_split_is_exact_and_never_exceeds_rho(eps):
+    shares = mst.budget_shares(eps)
+    assert sum(shares) == 1 and all(isinstance(x, Fraction) and x > 0 for x in shares)
+    rho = Fraction(accounting.cdp_rho(eps, 1e-9))
+    d = 15
+    b = mst.split_budget(rho, d, shares)
+    parts = (d / (2 * b["sigma1_sq"]), (d - 1) * b["eps_em"] ** 2 / 8, (d - 1) / (2 * b["sigma2_sq"]))
+    assert sum(parts) <= rho
+    for part, share, m in zip(parts, shares, (d, d - 1, d - 1), strict=True):
+        r = share * rho
+        # sigma^2 = m / (2 r) is rounded up by at most 1/1000 (mechanisms.round_up_sigma2): nothing else is lost
+        assert m / (2 * (m / (2 * r) + Fraction(1, 1000))) - Fraction(1, 10**15) <= part <= r
+
+
+def test_split_moves_budget_from_1way_to_2way_as_epsilon_grows():
+    one = [mst.budget_shares(e)[0] for e in (0.01, 0.1, 0.3, 1, 3, 10)]
+    assert one[0] == one[1] == Fraction(3, 4) and one[-2] == one[-1] == Fraction(1, 3)
+    assert all(x >= y for x, y in zip(one, one[1:], strict=False)) and one[2] > one[3] > one[4]
+    assert all(mst.budget_shares(e)[1] == Fraction(1, 10) for e in (0.1, 1, 10))
+
+
+def test_bad_shares_are_refused_and_all_to_1way_measures_nothing_else():
+    rho = Fraction(1, 100)
+    with pytest.raises(ValueError):
+        mst.split_budget(rho, 5, (Fraction(1, 2), Fraction(1, 2), Fraction(1, 2)))
+    b = mst.split_budget(rho, 5, (1, 0, 0))
+    assert b["eps_em"] == 0 and b["sigma2_sq"] is None
+    assert 5 / (2 * b["sigma1_sq"]) <= rho and float(rho - 5 / (2 * b["sigma1_sq"])) < 1e-6 * float(rho)
+
+
+def test_independent_baseline_spends_everything_on_1way_and_keeps_no_dependence():
+    ds = small(3000)
+    model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=5, domain_from_data=True,
+                                           dp_mechanism="independent"), iters=50)
+    p = model["privacy"]
+    assert set(p["split"]) == {"1-way"} and p["mechanism"] == "independent"
+    s1 = 3 / (2 * accounting.cdp_rho(5, 1e-9))  # the whole budget over the 3 1-way answers
+    assert p["sigma_1way"] ** 2 - s1 < 1e-3 and abs(p["rho_spent"] - p["rho"]) < 1e-3 * p["rho"]
+    assert p["rho_spent"] <= p["rho"] and model["tree"] == []
+    assert p["sigma_2way"] is None
+    out = sample_model(model, 3000, 1, ds.schema, ds.columns)
+    a, b = np.asarray(out["a"][0]).astype(str), np.asarray(out["b"][0]).astype(str)
+    real = np.mean(np.asarray(ds.values["b"]).astype(str)[np.asarray(ds.values["a"]).astype(str) == "x"] == "p")
+    assert real > 0.8  # b depends on a in the real table; drawn independently it does not
+    assert abs(np.mean(b[a == "x"] == "p") - np.mean(b == "p")) < 0.06
+    mst_model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=5, domain_from_data=True), iters=50)
+    assert mst_model["tree"] and mst_model["privacy"]["mechanism"] == "mst"
+
+
+def test_ordered_bins_merge_until_each_sum_clears_the_noise():
+    from py_engine.dp.domain import ColumnDomain
+
+    dom = ColumnDomain("x", "number", lower=0, upper=10, bins=10, special=[], missing=[""])
+    y = np.array([5, 50, 3, -2, 40, 90, 1, 0, 30, 2, 7], dtype=float)  # 10 bins, then the missing cell
+    cmap, yc, k = mst.compress(y, dom, 10.0)
+    groups = [np.flatnonzero(cmap[:10] == g) for g in range(int(cmap[:10].max()) + 1)]
+    assert np.array_equal(np.concatenate(groups), np.arange(10))  # contiguous, in order, all bins
+    for g in groups[:-1]:  # each closed as soon as its sum reached ORDERED_MERGE sigma sqrt(k)
+        assert y[g].sum() >= mst.ORDERED_MERGE * 10 * math.sqrt(len(g))
+        assert y[g[:-1]].sum() < mst.ORDERED_MERGE * 10 * math.sqrt(len(g) - 1) or len(g) == 1
+    # 5+50+3-2+40 = 96 >= 40 sqrt(5); 90 >= 40; the tail 1+0+30+2 < 40 sqrt(4) joins the group before it
+    assert [len(g) for g in groups] == [5, 5]
+    assert cmap[10] == len(groups) and yc[-1] == 7 and k.sum() == 11
+
+
 def test_a_whole_fit_spends_at_most_the_budget():
     ds = small()
     model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=0.5, domain_from_data=True), iters=50)

@@ -236,3 +236,25 @@ def test_adult_baselines_two_way_and_copies():
     cb, ci = exact_copies(train, boot, hold), exact_copies(train, ind, hold)
     assert cb["share"] == 1.0 and ci["share"] < 0.005
     assert cb["natural"] == ci["natural"] and 0 < cb["natural"] < 0.01
+
+
+def test_many_level_categorical_gets_rank_frequency_curves():
+    """Issue 14: a categorical with more levels than bars gets both sides' rank-frequency curves (shares
+    sorted from the most frequent level down); a few-level one does not."""
+    import numpy as np
+
+    from py_engine.evaluation.columns import category_column, rank_frequency
+    from tests.helpers_engine import load_bytes
+
+    rng = np.random.default_rng(0)
+    real = load_bytes(("g,h\n" + "".join(f"L{int(x)},{'ab'[i % 2]}\n" for i, x in enumerate(rng.zipf(1.6, 3000) % 400))).encode())
+    syn = load_bytes(("g,h\n" + "".join(f"L{int(x)},{'ab'[i % 2]}\n" for i, x in enumerate(rng.integers(0, 50, 3000)))).encode())
+    col = category_column(real, syn, "g")
+    rk = col["plot"]["rank"]
+    assert rk["n_real"] == col["levels"]["real"] and rk["n_synthetic"] == col["levels"]["synthetic"]
+    r = rk["real"]
+    assert r["ranks"][0] == 1 and r["ranks"][-1] == rk["n_real"] and len(r["ranks"]) <= 200
+    assert all(a >= b for a, b in zip(r["shares"], r["shares"][1:], strict=False))  # sorted down
+    assert r["shares"][0] > 0.2 and rk["synthetic"]["shares"][0] < 0.05  # zipf's head vs a flat synthetic
+    assert "rank" not in category_column(real, syn, "h")["plot"]
+    assert rank_frequency(np.array([3, 1, 0]), np.array([1, 1]))["real"] == {"ranks": [1, 2], "shares": [0.75, 0.25]}

@@ -153,6 +153,10 @@ def test_icc_drop_is_fair_and_sizes_differ(real):
     sec = st.structure_report(real, ds(rs), {**DOC, "derived": DOC["derived"][:1]})
     assert sec["verdict"]["level"] == "fair"
     assert sec["verdict"]["icc_off"][0]["column"] == "score"
+    # the summary names the ICC, not "fails in 0% of the rows"
+    v = {x["aspect"]: x for x in summarise({"structure": {"status": "ok", **sec}})}["structure"]
+    assert v["level"] == "fair" and v["code"] == "verdict.structure.fair_icc"
+    assert v["params"]["column"] == "score" and v["params"]["real"] != v["params"]["synthetic"]
     sizes = st.size_summary(np.array([5, 5, 5, 5]), np.array([2, 8, 5, 5]))
     assert sizes["synthetic"]["quantiles"][0] == 2.0 and sizes["synthetic"]["quantiles"][-1] == 8.0
     assert sizes["ks"] == pytest.approx(0.25)
@@ -281,3 +285,35 @@ def test_report_gives_the_clustered_reference_in_page_data_and_pdf(tmp_path):
             text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True,
                                            text=True).stdout.split())
             assert words in text and "School: 160" in text, lang
+
+
+def test_group_key_left_out_of_the_analysis_after_a_structured_synthesis():
+    """Issue 10: after a synthesis that kept the structure (drew new schools; the context carries its
+    structure document) the school key is no predictor of the analysis sections (a coefficient per
+    school label compares different schools, and the school attributes are aliased with it); it is
+    named as left out. A flat synthesis (no structure in the context) keeps it as a predictor."""
+    from pathlib import Path
+
+    from py_engine.holdout import split
+    from py_engine.structure import find_structure
+    from py_engine.synthesis import syn
+
+    data = load_bytes((Path(__file__).parent / "data" / "multilevel" / "hsb.csv").read_bytes())
+    train, hold, _ = split(data, 0.2, seed=1)
+    res = syn(train, {"method": "cart", "seed": 1})
+    assert res.structure and res.structure["groups"][0]["key"] == "School"
+    skip = [m for m in ("columns", "logit", "logit_interactions", "cart", "two_way", "association",
+                        "copies", "rep_u", "disco", "inference", "membership", "structure", "cap", "isolated")]
+    rep = evaluate(train, res.synthetic, hold, {"skip": skip, "target": "MathAch"},
+                   context={"structure": res.structure})
+    an = rep["analysis"]
+    for k in ("ml", "ci_overlap", "fit"):
+        assert an[k].get("left_out") == [{"column": "School", "reason": "group_key"}], k
+    assert "School" not in an["ml"]["features"] and "School" not in an["fit"]["predictors"]
+    assert "Sector" in an["fit"]["predictors"]
+    assert not any(t.get("column") == "School" for t in an["fit"]["terms"])
+    comb = rep["combinations"]["categories"]  # a kept label's pairs with other columns are new by design
+    assert comb["left_out"] == [{"column": "School", "reason": "group_key"}] and "School" not in comb["columns"]
+    flat = syn(train, {"method": "cart", "seed": 1, "structure": False})
+    rep = evaluate(train, flat.synthetic, hold, {"skip": skip, "target": "MathAch", "structure": find_structure(train)})
+    assert "School" in rep["analysis"]["ml"]["features"] and "left_out" not in rep["analysis"]["fit"]

@@ -60,8 +60,22 @@ def test_structure_in_the_page(new_page, lang):
     assert sent["group_key_labels"] == "relabel"
     assert [d["enabled"] for d in sent["derived"] if d["column"] == "meanses"] == [False]
     assert all(g["enabled"] for g in sent["groups"])
+    # issue 10: the school key is the first suggested quasi-identifier, with its reason
+    assert page.text_content("#ev-qi-suggested").find(f"school ({text(lang, 'roles.reason.group_key')})") >= 0
     page.click("#evaluate")
     evaluated(page)
+    # issue 14: a key of 30 levels is drawn as its rank-frequency curves, not 30 bars
+    page.click("#ev-columns > summary")
+    rank = page.locator("#ev-columns svg.ev-rank")
+    rank.first.wait_for()
+    assert rank.count() == 1
+    assert rank.first.get_attribute("aria-label") == text(lang, "report.rank_label", column="school", n="30")
+    # the redrawn school labels are no predictor of the analysis sections, and the page says so
+    page.click("#ev-analysis > summary")
+    note = text(lang, "report.left_out_group_keys", columns="school")
+    page.locator("#ev-analysis .left-out").first.wait_for()
+    assert all(x == note for x in page.locator("#ev-analysis .left-out").all_text_contents())
+    assert page.locator("#ev-analysis .left-out").count() == 3  # analysis utility, CI overlap, combined fit
     page.click("#ev-structure summary")
     sec = page.locator("#ev-structure")
     sec.locator("h4").first.wait_for()  # the section is built when it opens (the toggle event)

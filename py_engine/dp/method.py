@@ -62,7 +62,9 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
         notes.append(note("dp_budget", None, epsilon=float(s.epsilon), delta=float(s.delta),
                           rho=f"{float(rho):.4g}"))
         return model, notes
-    b = mst.split_budget(rho, d)
+    independent = getattr(s, "dp_mechanism", "mst") == "independent"
+    # the baseline "independent" spends all of rho on the d 1-way answers (split_budget's 1-way part alone)
+    b = mst.split_budget(rho, d, (1, 0, 0) if independent else mst.budget_shares(s.epsilon))
     s1 = b["sigma1_sq"]
     y1 = mst.measure_one_way(sens, doms, s1)
     sd1 = float(s1) ** 0.5
@@ -71,7 +73,7 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
         maps[c], y1c[c], k1[c] = mst.compress(y1[c].astype(float), doms[c], sd1)
     n_hat = mst.estimate_total(y1c, k1)
     tree, y2 = [], {}
-    if d > 1:
+    if d > 1 and not independent:
         tree = mst.select_tree(sens, cols, maps, y1c, n_hat, b["eps_em"])
         y2 = mst.measure_two_way(sens, tree, maps, b["sigma2_sq"])
     sens.close()
@@ -96,8 +98,9 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
              "privacy": {"epsilon": float(s.epsilon), "delta": float(s.delta), "rho": float(rho),
                          "rho_spent": spent, "epsilon_spent": cdp_eps(spent, float(s.delta)),
                          "split": odo.summary()["split"], "sigma_1way": sd1,
-                         "sigma_2way": float(b["sigma2_sq"]) ** 0.5 if d > 1 else None,
+                         "sigma_2way": float(b["sigma2_sq"]) ** 0.5 if tree else None,
                          "epsilon_selection": float(b["eps_em"]), "neighbours": "add/remove one row",
+                         "mechanism": "independent" if independent else "mst",
                          "domain_covered": not s.domain_from_data}}
     notes.append(note("dp_budget", None, epsilon=float(s.epsilon), delta=float(s.delta), rho=f"{float(rho):.4g}"))
     return model, notes

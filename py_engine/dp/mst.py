@@ -1,12 +1,13 @@
 """MST (McKenna, Miklau & Sheldon 2021, arXiv 2108.04978), the data-touching part.
 
-Budget rho split in thirds (exact rationals): rho1 over the d 1-way measurements (sigma1^2 = d/(2 rho1)),
+Budget rho split by shares that depend only on the public epsilon (budget_shares; the paper uses
+thirds), in exact rationals: rho1 over the d 1-way measurements (sigma1^2 = d/(2 rho1)),
 rho2 over the d-1 selection steps (eps_em = sqrt(8 rho2/(d-1)), eps_em^2/8 each), rho3 over the d-1
 2-way measurements (sigma2^2 = (d-1)/(2 rho3)). sigma^2 is rounded up and eps_em down, so the
 odometer total never exceeds rho.
 Compression (post-processing of the 1-way answers): categorical cells with noisy count < 3 sigma1
 merge into one cell; ordered numeric bins merge with their neighbours until each merged bin's noisy
-sum >= 3 sigma1 sqrt(k).
+sum >= ORDERED_MERGE (4) sigma1 sqrt(k).
 Selection: Kruskal; each step picks among pairs joining two components with the exponential
 mechanism on q_ab = ||M_ab(D) - mu_a mu_b^T / n||_1 (sensitivity 1), mu from the noisy 1-way answers.
 """
@@ -23,20 +24,49 @@ from .measure import Sensitive
 from .mechanisms import round_up_sigma2
 
 MAX_PAIR_CELLS = 10**6
+THIRDS = (Fraction(1, 3), Fraction(1, 3), Fraction(1, 3))
+# ordered bins merge until the noisy sum of k bins >= ORDERED_MERGE sigma1 sqrt(k) (the notes: 3). 4 measured
+# better on Adult with the same noise streams (6 runs; mean 2-way S_pMSE / logit S_pMSE: eps 0.1
+# 88 / 116 -> 84 / 109, eps 1 30.8 / 15.8 -> 29.9 / 15.7; 2 was worse, 6 the same as 4, 9 worse)
+ORDERED_MERGE = 4
 
 
-def split_budget(rho: Fraction, d: int) -> dict:
+def budget_shares(epsilon: float) -> tuple[Fraction, Fraction, Fraction]:
+    """Shares of rho for (1-way, selection, 2-way): a pure function of the public epsilon.
+
+    The MST paper spends rho/3 on each. Measured on Adult (benchmarks/results/dp-curve.md), the
+    1-way answers limit fidelity at low epsilon (they fix the compression, the decoding within merged
+    cells and every 1-way margin) and the 2-way answers at higher epsilon, so the 1-way share goes
+    from 3/4 at epsilon <= 0.1 to 1/3 at epsilon >= 3, linearly in log(epsilon); selection gets
+    1/10 (the exponential mechanism's pick was as good at 1/16 as at 1/3); the 2-way measurements
+    the rest. Any shares summing to 1 keep the accounting exact (split_budget).
+    """
+    t = math.log(float(epsilon) / 0.1) / math.log(3 / 0.1)
+    t = min(max(t, 0.0), 1.0)
+    one = Fraction(3, 4) - Fraction(5, 12) * Fraction(t).limit_denominator(1000)
+    sel = Fraction(1, 10)
+    return one, sel, 1 - one - sel
+
+
+def split_budget(rho: Fraction, d: int, shares=THIRDS) -> dict:
+    """sigma1^2, eps_em and sigma2^2 for rho split by `shares` (1-way, selection, 2-way; exact
+    rationals summing to 1). With one column, or shares (1, 0, 0), all of rho goes to the 1-way
+    answers (eps_em 0 and sigma2^2 None: nothing else is measured)."""
     rho = Fraction(rho)
-    r1 = rho / 3
-    r2 = rho / 3 if d > 1 else Fraction(0)
+    f1, f2, f3 = (Fraction(x) for x in shares)
+    if f1 <= 0 or f2 < 0 or f3 < 0 or f1 + f2 + f3 != 1:
+        raise ValueError(f"budget shares must be >= 0 (1-way > 0) and sum to 1: {shares}")
+    r1 = rho * f1 if d > 1 else rho
+    r2 = rho * f2 if d > 1 else Fraction(0)
     r3 = rho - r1 - r2
     s1 = round_up_sigma2(Fraction(d) / (2 * r1))
     out = {"sigma1_sq": s1, "eps_em": Fraction(0), "sigma2_sq": None}
-    if d > 1:
+    if d > 1 and r2 > 0:
         e = math.sqrt(float(8 * r2 / (d - 1)))
         while (d - 1) * Fraction(e) ** 2 / 8 > r2:
             e = math.nextafter(e, 0.0)
         out["eps_em"] = Fraction(e)
+    if d > 1 and r3 > 0:
         out["sigma2_sq"] = round_up_sigma2(Fraction(d - 1) / (2 * r3))
     return out
 
@@ -53,7 +83,7 @@ def compress(y: np.ndarray, dom: ColumnDomain, sigma1: float) -> tuple[np.ndarra
         for i in range(ordered):
             acc += y[i]
             k = i - start + 1
-            if acc >= 3 * sigma1 * math.sqrt(k):
+            if acc >= ORDERED_MERGE * sigma1 * math.sqrt(k):
                 groups.append((start, i + 1))
                 start, acc = i + 1, 0.0
         if start < ordered:

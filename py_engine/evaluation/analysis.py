@@ -58,11 +58,14 @@ def _score(kind: str, model, x: np.ndarray, y: np.ndarray, classes: np.ndarray) 
     return float(roc_auc_score(y, p, multi_class="ovr", average="macro", labels=present))
 
 
-def ml_utility(train: Dataset, synthetic: Dataset, holdout: Dataset, target: str, *, seed: int = 0) -> dict:
-    """Train-on-synthetic vs train-on-real, both tested on the holdout (see the module docstring)."""
+def ml_utility(train: Dataset, synthetic: Dataset, holdout: Dataset, target: str, *, seed: int = 0,
+               exclude: list[str] | None = None) -> dict:
+    """Train-on-synthetic vs train-on-real, both tested on the holdout (see the module docstring).
+    `exclude`: columns left out of the features (the runner's group keys)."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    feats = [c for c in train.columns if c != target and c in synthetic.columns and c in holdout.columns]
+    feats = [c for c in train.columns if c != target and c in synthetic.columns and c in holdout.columns
+             and c not in (exclude or [])]
     sets = [train, synthetic, holdout]
     xs, is_cat = _features(sets, feats)
     if is_number(train, target):
@@ -211,7 +214,7 @@ def estimable_in_order(x: np.ndarray, tol: float = 1e-9) -> np.ndarray:
 
 
 def ci_overlap(real: Dataset, synthetic: Dataset, target: str, *, level: float = 0.95,
-               max_rows: int = 20000, seed: int = 0) -> dict:
+               max_rows: int = 20000, seed: int = 0, exclude: list[str] | None = None) -> dict:
     """Interval overlap of a main-effects regression of `target` fitted on real and on synthetic rows
     (see the module docstring). At most `max_rows` rows of each are used (sampled with `seed`)."""
     from scipy.stats import norm
@@ -221,7 +224,7 @@ def ci_overlap(real: Dataset, synthetic: Dataset, target: str, *, level: float =
     rng = np.random.default_rng([seed, 555])
     real = real.take(sample_rows(real.n_rows, max_rows, rng))
     synthetic = synthetic.take(sample_rows(synthetic.n_rows, max_rows, rng))
-    feats = [c for c in real.columns if c != target and c in synthetic.columns]
+    feats = [c for c in real.columns if c != target and c in synthetic.columns and c not in (exclude or [])]
     (xr, xs), names = _regression_design([real, synthetic], feats)
     if is_number(real, target):
         logistic = False

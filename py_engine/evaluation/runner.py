@@ -134,6 +134,18 @@ def structure_document(train: Dataset, options: dict | None, context: dict | Non
 CLUSTER_REPS = 8  # resamples of the real groups for the two-way S_pMSE's clustered reference
 
 
+def group_keys(doc: dict | None, cols: list[str], target: str | None = None) -> list[str]:
+    """The enabled group keys among cols (but the target): left out of the analysis' predictors. The
+    structured synthesis draws new groups and keeps the real labels only for their distribution
+    (py_engine/methods/grouped.py), so a synthetic school "8628" is not the real school 8628: a model
+    with a coefficient per school label (fixed effects) compares coefficients of different schools,
+    and its school attributes are aliased with the labels. The groups' attributes stand for them."""
+    if not isinstance(doc, dict) or doc.get("off"):
+        return []
+    return [g["key"] for g in doc.get("groups") or [] if g.get("enabled", True) and g.get("key") in cols
+            and g.get("key") != target and int(g.get("n_groups") or 0) >= 2]
+
+
 def _finest_group_key(doc: dict | None, cols: list[str]) -> str | None:
     """The enabled group key (among cols) with the most groups, or None."""
     return roles.finest_group_key(doc, cols)
@@ -200,15 +212,23 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
             res["cluster_reference"] = {k: ref[k] for k in ("key", "groups", "reps", "mean", "sd")}
         return res
 
+    # the group keys of a synthesis that kept the structure (drew new groups): not the analysis' predictors
+    keys_out = group_keys((context or {}).get("structure"), cols, target)
+
+    def left_out(res: dict) -> dict:
+        if keys_out and isinstance(res, dict) and res.get("status", "ok") == "ok":
+            res["left_out"] = [{"column": k, "reason": "group_key"} for k in keys_out]
+        return res
+
     def run_ml():
-        if len(cols) < 2:
+        if len([c for c in cols if c not in keys_out]) < 2:
             return {"status": "not_computed", "reason": "no_features"}
-        return analysis.ml_utility(train, synthetic, holdout, target, seed=seed)
+        return left_out(analysis.ml_utility(train, synthetic, holdout, target, seed=seed, exclude=keys_out))
 
     def run_ci():
-        if len(cols) < 2:
+        if len([c for c in cols if c not in keys_out]) < 2:
             return {"status": "not_computed", "reason": "no_features"}
-        return analysis.ci_overlap(train, synthetic, target, seed=seed)
+        return left_out(analysis.ci_overlap(train, synthetic, target, seed=seed, exclude=keys_out))
 
     def run_copies():
         return disclosure.exact_copies(train, synthetic, holdout)
@@ -244,10 +264,12 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         return structure_eval.structure_report(train, synthetic, doc)
 
     def run_fit():
-        if len(cols) < 2:
+        preds = [c for c in cols if c != target and c not in keys_out]
+        if not preds:
             return {"status": "not_computed", "reason": "no_features"}
         proper = bool(((context or {}).get("settings") or {}).get("proper"))
-        return inference.compare_fit(train, list(copies or [synthetic]), target, seed=seed, proper=proper)
+        return left_out(inference.compare_fit(train, list(copies or [synthetic]), target, preds, seed=seed,
+                                              proper=proper))
 
     plan = [
         ("columns", ("utility", "columns"), run_columns),
@@ -262,7 +284,8 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         ("two_way", ("pairs", "two_way"), run_two_way),
         ("association", ("pairs", "association"), lambda: pairs.association_matrices(train, synthetic, cols)),
         ("combinations", ("combinations", "categories"),
-         lambda: combinations.combinations(train, synthetic, holdout, cols)),
+         lambda: left_out(combinations.combinations(train, synthetic, holdout,
+                                                    [c for c in cols if c not in keys_out]))),
         ("ml", ("analysis", "ml"), run_ml),
         ("ci_overlap", ("analysis", "ci_overlap"), run_ci),
         ("copies", ("disclosure", "copies"), run_copies),

@@ -150,6 +150,12 @@ def summarise(report: dict) -> list[dict]:
                                                       "worst": worst.get("name"), "checks": v.get("n_checks")},
                             percent=percent, worst=worst.get("name") or "", checks=v.get("n_checks", 0),
                             failing=v.get("n_failing", 0)))
+        icc = (v.get("icc_off") or [None])[0]
+        if v["level"] == "fair" and not worst.get("failure") and icc:
+            # fair only because an intraclass correlation is off: say which, not "fails in 0% of the rows"
+            out[-1]["code"] = "verdict.structure.fair_icc"
+            out[-1]["params"].update(column=icc["column"], group=icc["key"], real=round(float(icc["real"]), 3),
+                                     synthetic=round(float(icc["synthetic"]), 3))
         if v["level"] == "poor":
             for item in out:
                 if item["aspect"] in ("utility", "analysis", "fit") and item["level"] == "good":

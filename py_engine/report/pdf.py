@@ -575,6 +575,9 @@ class _Report:
         if not self.ok(sec):
             self.not_computed(sec)
             return
+        if sec.get("left_out"):
+            self.para(self.t("report.left_out_combinations", columns=", ".join(x["column"] for x in sec["left_out"])),
+                      "small")
         cats = sec.get("columns") or []
         if not cats:
             self.para(self.t("metrics.reason.no_categorical_columns"))
@@ -624,6 +627,8 @@ class _Report:
             self.para(self.t("report.fit_model_logistic", level=w.level(fit.get("positive_class")), **common))
         else:
             self.para(self.t("report.fit_model_linear", **common))
+        if fit.get("left_out"):
+            self.para(self.t("report.left_out_group_keys", columns=", ".join(x["column"] for x in fit["left_out"])), "small")
         if fit.get("aliased"):
             self.para(self.t("report.fit_aliased", terms=", ".join(self.term_label(t) for t in fit["aliased"])))
         if fit.get("degenerate"):
@@ -680,6 +685,9 @@ class _Report:
             self.table(rows, [10.0, 3.0], right=(1,))
             self.para(self.t("report.ml_details", target=ml.get("target"), task=self.t(f"report.task.{ml.get('task')}"),
                              holdout=w.int(ml.get("n_holdout"))), "small")
+            if ml.get("left_out"):
+                self.para(self.t("report.left_out_group_keys", columns=", ".join(x["column"] for x in ml["left_out"])),
+                          "small")
             if ml.get("ratio") is None:
                 self.para(self.t("metrics.reason.real_model_no_skill"))
         ci = a.get("ci_overlap")
@@ -694,6 +702,8 @@ class _Report:
                              level=w.level(ci.get("positive_class"))))
         else:
             self.para(self.t("report.ci_model_linear", target=ci.get("target")))
+        if ci.get("left_out"):
+            self.para(self.t("report.left_out_group_keys", columns=", ".join(x["column"] for x in ci["left_out"])), "small")
         self.para(self.t("report.ci_mean", value=w.num(ci.get("mean_overlap"), 3)))
         terms = [t for t in ci.get("terms") or [] if t.get("term") != "(intercept)" and t.get("overlap") is not None]
         terms.sort(key=lambda t: t["overlap"])

@@ -144,6 +144,22 @@ class Plotter:
             step = max(1, math.ceil(vals.size / 10))
             ax.set_xticks(x[::step])
             ax.set_xticklabels([w.num(v, 2, trim=True) for v in vals[::step]])
+        elif plot.get("rank"):  # many levels: the rank-frequency curves and the top levels as text
+            rk = plot["rank"]
+            for side, colour, style in (("real", REAL, "-"), ("synthetic", SYN, "--")):
+                c = rk[side]
+                if c["ranks"]:
+                    ax.plot(np.asarray(c["ranks"], float), np.asarray(c["shares"], float), color=colour,
+                            linewidth=1.2, linestyle=style)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title(clip(w.t("report.rank_title", column=item["name"], n=w.int(rk["n_real"])), 44))
+            ax.set_xlabel(w.t("report.rank_axis"))
+            top = [f"{clip(lab, 14)}: {w.pct(a)} / {w.pct(b)}" for lab, a, b in
+                   list(zip(plot.get("labels") or [], pr, ps, strict=False))[:5]]
+            ax.text(0.02, 0.03, "\n".join([w.t("report.rank_top")] + top), transform=ax.transAxes, fontsize=4.6,
+                    va="bottom", ha="left", family="DejaVu Sans",
+                    bbox={"facecolor": "white", "edgecolor": "#cccccc", "linewidth": 0.4, "pad": 1.5})
         else:  # bars: categories, horizontal so long labels stay readable
             labels = [clip(lab, 22) for lab in plot.get("labels") or []]
             if other:

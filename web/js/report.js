@@ -475,7 +475,11 @@ function columnPlot(it) {
   const horizontal = p.kind === "bars";
   const max = Math.max(...real, ...syn, 1e-9);
   let plot;
-  if (horizontal) {
+  if (p.rank) {
+    // many levels (issue 14): the rank-frequency curves (log-log) instead of hundreds of bars; the
+    // table below lists the most frequent levels and the rest
+    plot = rankPlot(p.rank, t("report.rank_label", { column: it.name, n: fmtInt(p.rank.n_real) }));
+  } else if (horizontal) {
     const rowH = 14;
     const W = 320;
     const L = 120;
@@ -614,6 +618,9 @@ function combinationsView(r) {
   const s = (r.combinations || {}).categories;
   const out = [h("p", { class: "help", text: t("report.combinations_intro") })];
   if (!ok(s)) return out.concat(notComputed(s));
+  if ((s.left_out || []).length) {
+    out.push(h("p", { class: "help left-out", text: t("report.left_out_combinations", { columns: s.left_out.map((x) => x.column).join(", ") }) }));
+  }
   if (!(s.columns || []).length) return out.concat(h("p", { text: t("metrics.reason.no_categorical_columns") }));
   const hold = (r.data || {}).holdout;
   out.push(h("h4", { text: t("report.impossible_h") }));
@@ -655,10 +662,12 @@ function analysisView(r) {
       [t("report.trained_synthetic", { n: fmtInt(ml.n_synthetic) }), num(ml.synthetic_score, 3)],
       [t("report.ratio"), num(ml.ratio, 3)]], name("ml"), { numeric: [1] }));
     out.push(h("p", { class: "help", text: t("report.ml_details", { target: ml.target, task: t("report.task." + ml.task), holdout: fmtInt(ml.n_holdout) }) }));
+    if ((ml.left_out || []).length) out.push(leftOut(ml));
   }
   const c = a.ci_overlap;
   out.push(h("h4", { text: name("ci_overlap") }), h("p", { class: "help", text: t("report.ci_intro") }));
   if (!ok(c)) return out.concat(notComputed(c));
+  if ((c.left_out || []).length) out.push(leftOut(c));
   out.push(h("p", { text: t("report.ci_mean", { value: num(c.mean_overlap, 3) }) }));
   const terms = (c.terms || []).filter((x) => x.term !== "(intercept)" && x.overlap !== null).sort((x, y) => x.overlap - y.overlap);
   out.push(table([[t("report.col.term"), t("report.real"), t("report.synthetic"), t("report.col.overlap")]].concat(
@@ -759,6 +768,7 @@ function fitView(r) {
   const common = { target: f.target, predictors: (f.predictors || []).join(", "), m: fmtInt(f.m), k: fmtInt(f.k), n: fmtInt(f.n) };
   out.push(h("p", { text: f.model === "logistic"
     ? t("report.fit_model_logistic", { ...common, level: levelText(f.positive_class) }) : t("report.fit_model_linear", common) }));
+  if ((f.left_out || []).length) out.push(leftOut(f));
   if ((f.aliased || []).length) out.push(h("p", { class: "notice", text: t("report.fit_aliased", { terms: f.aliased.map(termLabel).join(", ") }) }));
   if (f.degenerate) return out.concat(h("p", { class: "notice", text: t("report.fit_degenerate") }));
   if ((f.m || 1) < 2) out.push(h("p", { class: "help", text: t("report.fit_single") }));
@@ -907,4 +917,39 @@ function disclosureView(r) {
     ? h("p", { text: t("report.dcr_result", { train: num(dcr.median_train, 4), holdout: num(dcr.median_holdout, 4), ratio: num(dcr.ratio, 2), zero_train: pct(dcr.zero_train, 2), zero_holdout: pct(dcr.zero_holdout, 2) }) })
     : notComputed(dcr));
   return out;
+}
+
+/** Issue 10: the group keys a structured synthesis redrew, left out of the analysis' predictors. */
+function leftOut(res) {
+  return h("p", { class: "help left-out", text: t("report.left_out_group_keys", { columns: res.left_out.map((x) => x.column).join(", ") }) });
+}
+
+/** Share of each level against its rank, both axes on a log scale: real solid, synthetic dashed. */
+function rankPlot(rk, label) {
+  const W = 320;
+  const H = 130;
+  const L = 34;
+  const B = 22;
+  const sides = [[rk.real, REAL, null], [rk.synthetic, SYN, "4 3"]].filter(([c]) => c && c.ranks.length);
+  const vals = sides.flatMap(([c]) => c.shares).filter((v) => v > 0);
+  if (!vals.length) return h("p", { class: "muted", text: t("report.no_values") });
+  const last = Math.max(...sides.map(([c]) => c.ranks[c.ranks.length - 1]), 2);
+  const x1 = Math.log10(last);
+  const ymax = Math.log10(Math.max(...vals));
+  const ymin = Math.min(Math.log10(Math.min(...vals)), ymax - 1);
+  const X = (r) => L + (Math.log10(Math.max(r, 1)) / x1) * (W - L - 6);
+  const Y = (v) => 4 + ((ymax - Math.log10(Math.max(v, 10 ** ymin))) / (ymax - ymin || 1)) * (H - 8);
+  const line = ([c, colour, dash]) => svg("polyline", { fill: "none", stroke: colour, "stroke-width": 1.6,
+    "stroke-dasharray": dash, points: c.ranks.map((r, i) => `${X(r).toFixed(1)},${Y(c.shares[i]).toFixed(1)}`).join(" ") });
+  const tick = (v) => v.toLocaleString(lang(), { maximumSignificantDigits: 2, style: "percent" });
+  return svg("svg", { viewBox: `0 0 ${W} ${H + B}`, class: "ev-plot ev-rank", role: "img", "aria-label": label },
+    svg("title", {}, label),
+    svg("line", { x1: L, x2: W - 6, y1: H, y2: H, stroke: "#8c959f", "stroke-width": 0.6 }),
+    svg("line", { x1: L, x2: L, y1: 4, y2: H, stroke: "#8c959f", "stroke-width": 0.6 }),
+    sides.map(line),
+    svg("text", { x: L - 3, y: 10, "text-anchor": "end", class: "ev-tick" }, tick(10 ** ymax)),
+    svg("text", { x: L - 3, y: H, "text-anchor": "end", class: "ev-tick" }, tick(10 ** ymin)),
+    svg("text", { x: L, y: H + 11, class: "ev-tick" }, "1"),
+    svg("text", { x: W - 6, y: H + 11, "text-anchor": "end", class: "ev-tick" }, fmtInt(last)),
+    svg("text", { x: (L + W) / 2, y: H + 20, "text-anchor": "middle", class: "ev-tick" }, t("report.rank_axis")));
 }
