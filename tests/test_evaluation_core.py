@@ -258,3 +258,6 @@ def test_many_level_categorical_gets_rank_frequency_curves():
     assert r["shares"][0] > 0.2 and rk["synthetic"]["shares"][0] < 0.05  # zipf's head vs a flat synthetic
     assert "rank" not in category_column(real, syn, "h")["plot"]
     assert rank_frequency(np.array([3, 1, 0]), np.array([1, 1]))["real"] == {"ranks": [1, 2], "shares": [0.75, 0.25]}
+    from py_engine.evaluation.columns import tv_complement
+
+    assert tv_complement(np.array([1, 2, 0, 0.0]), np.array([0, 0, 5, 9.0])) == 0.0  # disjoint: exactly 0

@@ -70,6 +70,7 @@ def test_structure_in_the_page(new_page, lang):
     rank.first.wait_for()
     assert rank.count() == 1
     assert rank.first.get_attribute("aria-label") == text(lang, "report.rank_label", column="school", n="30")
+    page.locator("#ev-columns li.ev-column").first.screenshot(path=str(shot(page, f"structure-columns-{lang}")))
     # the redrawn school labels are no predictor of the analysis sections, and the page says so
     page.click("#ev-analysis > summary")
     note = text(lang, "report.left_out_group_keys", columns="school")

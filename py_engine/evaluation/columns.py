@@ -30,11 +30,12 @@ def ks_complement(real: np.ndarray, synthetic: np.ndarray) -> float | None:
 
 
 def tv_complement(real_counts: np.ndarray, synthetic_counts: np.ndarray) -> float | None:
-    """1 - (1/2) sum_k |R_k - S_k| of two count vectors over the same levels."""
+    """1 - (1/2) sum_k |R_k - S_k| of two count vectors over the same levels (rounded to 12 decimals:
+    disjoint levels, as relabelled group keys have, give 0, not the rounding error 1.1e-16)."""
     r, s = real_counts.sum(), synthetic_counts.sum()
     if r == 0 or s == 0:
         return None
-    return float(1 - 0.5 * np.abs(real_counts / r - synthetic_counts / s).sum())
+    return float(max(0.0, round(1 - 0.5 * np.abs(real_counts / r - synthetic_counts / s).sum(), 12)))
 
 
 def _time_label(x: float, col_type: str) -> str:
