@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "dist" / "site"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.browser_page import ready_page  # noqa: E402
 
 IN_PAGE = """async ([text, name, settings]) => {
   const eng = window.localsynth.engine;
@@ -33,33 +33,12 @@ IN_PAGE = """async ([text, name, settings]) => {
 
 
 def main() -> int:
-    from playwright.sync_api import sync_playwright
-
     ap = argparse.ArgumentParser()
     ap.add_argument("--table", default="adult")
     args = ap.parse_args()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, str(SITE / "serve.py"), "--no-browser", "--no-build", "--port",
-                               str(port)], cwd=SITE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(1.5)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-            page = browser.new_page()
-            page.set_default_timeout(600_000)
-            t0 = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/?lang=en")
-            page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=300_000)
-            load = time.perf_counter() - t0
-            text = (ROOT / "tests" / "data" / "real" / f"{args.table}.csv").read_text(encoding="utf-8")
-            res = page.evaluate(IN_PAGE, [text, f"{args.table}.csv", {"method": "cart", "seed": 1, "holdout": 0.2}])
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(5)
+    text = (ROOT / "tests" / "data" / "real" / f"{args.table}.csv").read_text(encoding="utf-8")
+    with ready_page(SITE) as (page, load):
+        res = page.evaluate(IN_PAGE, [text, f"{args.table}.csv", {"method": "cart", "seed": 1, "holdout": 0.2}])
     out = {"table": args.table, "platform": "chromium", "seconds": {"page_ready": load, "synthesise": res["synth"] / 1000,
            "evaluate": res["evaluate"] / 1000, **res["timings"]},
            "verdicts": {v["aspect"]: v["level"] for v in res["summary"]}}

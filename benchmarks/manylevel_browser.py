@@ -18,15 +18,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.browser_page import ready_page  # noqa: E402
 from benchmarks.schools import make_schools  # noqa: E402
 
 IN_PAGE = """async ([text, name, runs]) => {
@@ -48,29 +46,8 @@ IN_PAGE = """async ([text, name, runs]) => {
 
 
 def run_site(site: Path, text: str, runs: int) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, str(site / "serve.py"), "--no-browser", "--no-build", "--port",
-                               str(port)], cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(1.5)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-            page = browser.new_page()
-            page.set_default_timeout(900_000)
-            t0 = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/?lang=en")
-            page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=300_000)
-            ready = time.perf_counter() - t0
-            res = page.evaluate(IN_PAGE, [text, "schools_31k.csv", runs])
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(5)
+    with ready_page(site, 900_000) as (page, ready):
+        res = page.evaluate(IN_PAGE, [text, "schools_31k.csv", runs])
     return {"page_ready_s": ready, "inspect_s": res["inspect"] / 1000,
             "synthesise_s": [x / 1000 for x in res["synth"]], "rows": res["rows"], "engine_s": res["engine_s"],
             "group_keys": res["groups"]}
