@@ -112,6 +112,14 @@ def test_a_table_too_wide_to_synthesise_is_refused_with_what_to_do(new_page, lan
     settle(page)
     page.click("[data-goto=settings]")
     page.check("#method-cart")
+    # said in the method's hints as soon as the method is chosen, with the page's number format
+    sep = "," if lang == "en" else "."
+    early = text(lang, "errors.synthesis.too_many_columns", columns=f"1{sep}001", max=f"1{sep}000")
+    hints = page.eval_on_selector_all("#method-hints li", "els => els.map(e => e.textContent)")
+    assert early in hints and not any(x.endswith(text(lang, "hint.wide").split("}", 1)[1]) for x in hints), hints
+    page.check("#method-marginal")
+    assert early not in page.eval_on_selector_all("#method-hints li", "els => els.map(e => e.textContent)")
+    page.check("#method-cart")
     page.click("#generate")
     page.wait_for_function("() => !window.localsynth.state.run && window.localsynth.state.step === 'settings' "
                            "&& !document.querySelector('#settings-message').hidden", timeout=120_000)

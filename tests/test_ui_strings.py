@@ -149,3 +149,10 @@ def test_dutch_terms_chosen_are_the_ones_used():
     text = " ".join(NL.values())
     assert text.count("startwaarde") >= 10 and text.count("tweewegs-S_pMSE") >= 5
     assert NL["settings.seed"] == "Startwaarde" and NL["report.fact.seed"] == "Startwaarde"
+
+
+def test_the_page_knows_the_engines_column_limit():
+    from py_engine.synthesis import MAX_COLUMNS
+
+    js = (WEB / "js" / "settings.js").read_text(encoding="utf-8")
+    assert re.search(r"MAX_SYNTH_COLUMNS = (\d+);", js).group(1) == str(MAX_COLUMNS)

@@ -11,6 +11,9 @@ import * as domainEditor from "./domain.js";
 const MANY_LEVELS = 60; // a hint above this many categories (py_engine schema.HIGH_CARDINALITY)
 const SMALL_DATA_ROWS = 200;
 const WIDE_DATA_COLUMNS = 40;
+// the engine's limit for CART, the Gaussian copula and dp (py_engine/synthesis.py MAX_COLUMNS): said
+// here as soon as the method is chosen, before a Generate the engine would refuse (issue 14)
+export const MAX_SYNTH_COLUMNS = 1000;
 /** The most synthetic rows the page makes: a browser tab holds a few GB at most, and a table this
  * long already takes minutes (issue 14: 10,000,000,000 gave "Maximum allowed dimension exceeded"). */
 export const MAX_ROWS = 5_000_000;
@@ -317,7 +320,9 @@ function hints() {
     }));
   }
   if (s.n_rows < SMALL_DATA_ROWS && method !== "marginal") out.push(t("hint.small", { rows: fmtInt(s.n_rows) }));
-  if (cols.length > WIDE_DATA_COLUMNS && method === "cart") out.push(t("hint.wide", { columns: fmtInt(cols.length) }));
+  if (cols.length > MAX_SYNTH_COLUMNS && method !== "marginal") {
+    out.push(t("errors.synthesis.too_many_columns", { columns: fmtInt(cols.length), max: fmtInt(MAX_SYNTH_COLUMNS) }));
+  } else if (cols.length > WIDE_DATA_COLUMNS && method === "cart") out.push(t("hint.wide", { columns: fmtInt(cols.length) }));
   const numbers = cols.filter((c) => c.type === "numeric" || c.type === "integer").length;
   if (method === "cart" && cols.length >= 4 && numbers / cols.length >= 0.75 && s.n_rows >= 50000) {
     out.push(t("hint.numeric_large", { rows: fmtInt(s.n_rows) }));
