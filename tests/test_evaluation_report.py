@@ -335,3 +335,29 @@ def test_worker_entry_point_evaluate(real_data):
     bad = json.loads(run(browser.evaluate(json.dumps({"target": "nope"}))))
     assert bad["error"]["code"] == "evaluate.unknown_column" and bad["error"]["kind"] == "settings"
     browser.clear()
+
+
+@pytest.mark.parametrize("share, natural, before, after", [
+    (0.98, 0.03, "good", "poor"),   # issue 14's table: 98% of rows hold an unseen pair, natural 3%
+    (0.20, 0.03, "good", "fair"),   # 17 points above the natural rate: at most fair
+    (0.20, 0.03, "fair", "fair"),
+    (0.10, 0.03, "good", "good"),   # 7 points: left alone
+    (0.98, None, "good", "good"),   # no holdout, no natural rate: nothing to compare with
+])
+def test_unseen_category_pairs_lower_the_utility_verdict(share, natural, before, after):
+    """Category pairs never seen in the real data, far above the holdout's rate, lower the utility
+    verdict and name the column pairs (issue 14 s1); the mean two-way S_pMSE alone says 'good'."""
+    from py_engine.evaluation.summary import summarise
+
+    mean = {"good": 1.2, "fair": 5.0}[before]
+    report = {"pairs": {"two_way": {"status": "ok", "mean": mean, "worst": []}},
+              "combinations": {"categories": {
+                  "status": "ok", "unseen_pair_share": share, "unseen_pair_share_holdout": natural,
+                  "unseen_pairs": [{"a": "city", "b": "zone"}, {"a": "city", "b": "zone"}, {"a": "sex", "b": "zone"}]}}}
+    v = summarise(report)[0]
+    assert v["aspect"] == "utility" and v["level"] == after and v["code"] == f"verdict.utility.{after}"
+    if after != before:
+        assert v["lowered_by"] == {"reason": "combinations", "percent": round(100 * share, 1),
+                                   "natural": round(100 * natural, 1), "pairs": "city × zone, sex × zone"}
+    else:
+        assert "lowered_by" not in v

@@ -33,6 +33,11 @@ CAP_LOW, CAP_HIGH = 0.10, 0.30
 # isolated records copied closely: share of isolated real records with a synthetic near-twin minus the
 # same share among holdout records (percentage points; ours)
 ISOLATED_LOW, ISOLATED_HIGH = 5.0, 20.0
+# category combinations (issue 14 s1): the share of synthetic rows holding a pair of categories never seen
+# together in the real data, in percentage points above the same share among holdout rows (the natural
+# rate); above COMBOS_FAIR the utility verdict is at most "fair", above COMBOS_POOR "poor" (ours). Without
+# a holdout there is no natural rate, so nothing is lowered.
+COMBOS_FAIR, COMBOS_POOR = 10.0, 30.0
 
 
 
@@ -72,6 +77,7 @@ def summarise(report: dict) -> list[dict]:
                                                "worst_pair": worst}, value=round(v, 2)))
     else:  # computed but no mean: a table of one column has no pairs
         out.append(_unknown("utility", two, default="no_pairs"))
+    _lower_by_combinations(out[-1], report.get("combinations", {}).get("categories"))
 
     ml = report.get("analysis", {}).get("ml")
     if _ok(ml) and ml.get("ratio") is not None:
@@ -166,6 +172,25 @@ def summarise(report: dict) -> list[dict]:
     else:
         out.append(_unknown("structure", st))
     return out
+
+
+def _lower_by_combinations(verdict: dict, comb: dict | None) -> None:
+    """Lower a utility verdict when far more synthetic rows than holdout rows hold a pair of categories
+    never seen together in the real data (COMBOS_FAIR, COMBOS_POOR); name the column pairs involved."""
+    if verdict["level"] not in ("good", "fair") or not _ok(comb):
+        return
+    share, natural = comb.get("unseen_pair_share"), comb.get("unseen_pair_share_holdout")
+    if share is None or natural is None:
+        return
+    share, natural, _ = _excess_level(share, natural, 0.0, 0.0)
+    excess = share - natural
+    level = "poor" if excess > COMBOS_POOR else "fair" if excess > COMBOS_FAIR else None
+    if level is None or (level == "fair" and verdict["level"] == "fair"):
+        return
+    pairs = list(dict.fromkeys(f"{u['a']} × {u['b']}" for u in comb.get("unseen_pairs") or []))
+    verdict["level"], verdict["code"] = level, f"verdict.utility.{level}"
+    verdict["lowered_by"] = {"reason": "combinations", "percent": round(share, 1),
+                             "natural": round(natural, 1), "pairs": ", ".join(pairs)}
 
 
 def _issue14_verdicts(report: dict) -> list[dict]:

@@ -305,6 +305,8 @@ class _Report:
                 text += " " + self.t(f"metrics.reason.{v['reason']}", detail="")
             if v.get("capped_by") == "structure":
                 text += " " + self.t("report.capped_by_structure")
+            if (v.get("lowered_by") or {}).get("reason") == "combinations":
+                text += " " + self.t("report.lowered_by_combinations", **v["lowered_by"])
             colour = LEVEL_COLOURS.get(level, "#57606a")
             badge = self.p(f'<font color="{colour}"><b>■ {escape(self.t("report.level." + level))}</b></font>',
                            "cell", markup=True)
@@ -704,6 +706,8 @@ class _Report:
             self.para(self.t("report.ci_model_linear", target=ci.get("target")))
         if ci.get("left_out"):
             self.para(self.t("report.left_out_group_keys", columns=", ".join(x["column"] for x in ci["left_out"])), "small")
+        if ci.get("aliased"):
+            self.para(self.t("report.fit_aliased", terms=", ".join(self.term_label(t) for t in ci["aliased"])))
         self.para(self.t("report.ci_mean", value=w.num(ci.get("mean_overlap"), 3)))
         terms = [t for t in ci.get("terms") or [] if t.get("term") != "(intercept)" and t.get("overlap") is not None]
         terms.sort(key=lambda t: t["overlap"])
@@ -822,7 +826,9 @@ class _Report:
             return f"{x['column']} ({self.t('roles.reason.' + x['reason'])})"
 
         self.h2(self.t("report.roles_h"))
-        self.para(self.t("report.roles_used", target=reason(roles["target"]) if roles.get("target") else "–",
+        # "suggested and used" only when the user chose no role (runner: suggested.used)
+        all_used = len(((self.r.get("options") or {}).get("suggested") or {}).get("used") or []) == 3
+        self.para(self.t("report.roles_used" if all_used else "report.roles_suggested_chosen", target=reason(roles["target"]) if roles.get("target") else "–",
                          sensitive=(roles.get("sensitive") or {}).get("column") or "–",
                          qi=", ".join(reason(q) for q in roles.get("quasi_identifiers") or []) or "–"))
         if roles.get("skipped"):

@@ -350,6 +350,7 @@ function summaryView(r) {
     let text = t(v.code, params(v.params));
     if (v.level === "unknown" && v.reason) text += " " + t("metrics.reason." + v.reason, { detail: "" });
     if (v.capped_by === "structure") text += " " + t("report.capped_by_structure");
+    if ((v.lowered_by || {}).reason === "combinations") text += " " + t("report.lowered_by_combinations", params(v.lowered_by));
     return h("li", { class: "verdict", dataset: { level: v.level, aspect: v.aspect } },
       h("span", { class: "verdict-aspect", text: t("report.aspect." + v.aspect) }),
       h("span", { class: "verdict-level", text: t("report.level." + v.level) }),
@@ -668,6 +669,7 @@ function analysisView(r) {
   out.push(h("h4", { text: name("ci_overlap") }), h("p", { class: "help", text: t("report.ci_intro") }));
   if (!ok(c)) return out.concat(notComputed(c));
   if ((c.left_out || []).length) out.push(leftOut(c));
+  if ((c.aliased || []).length) out.push(h("p", { id: "ev-ci-aliased", class: "notice", text: t("report.fit_aliased", { terms: c.aliased.map(termLabel).join(", ") }) }));
   out.push(h("p", { text: t("report.ci_mean", { value: num(c.mean_overlap, 3) }) }));
   const terms = (c.terms || []).filter((x) => x.term !== "(intercept)" && x.overlap !== null).sort((x, y) => x.overlap - y.overlap);
   out.push(table([[t("report.col.term"), t("report.real"), t("report.synthetic"), t("report.col.overlap")]].concat(
@@ -704,7 +706,9 @@ function issue14Disclosure(r) {
   if (roles) {
     const reason = (x) => `${x.column} (${t("roles.reason." + x.reason)})`;
     out.push(h("h4", { text: t("report.roles_h") }));
-    out.push(h("p", { text: t("report.roles_used", { target: roles.target ? reason(roles.target) : "–",
+    // "suggested and used" only when no role was chosen in the options (runner: suggested.used)
+    const key = (sug.used || []).length === 3 ? "report.roles_used" : "report.roles_suggested_chosen";
+    out.push(h("p", { id: "ev-roles", text: t(key, { target: roles.target ? reason(roles.target) : "–",
       sensitive: roles.sensitive ? roles.sensitive.column : "–", qi: (roles.quasi_identifiers || []).map(reason).join(", ") || "–" }) }));
     if ((roles.skipped || []).length) out.push(h("p", { class: "help", text: t("report.roles_skipped", { columns: roles.skipped.map(reason).join(", ") }) }));
   }
@@ -769,8 +773,8 @@ function fitView(r) {
   out.push(h("p", { text: f.model === "logistic"
     ? t("report.fit_model_logistic", { ...common, level: levelText(f.positive_class) }) : t("report.fit_model_linear", common) }));
   if ((f.left_out || []).length) out.push(leftOut(f));
-  if ((f.aliased || []).length) out.push(h("p", { class: "notice", text: t("report.fit_aliased", { terms: f.aliased.map(termLabel).join(", ") }) }));
-  if (f.degenerate) return out.concat(h("p", { class: "notice", text: t("report.fit_degenerate") }));
+  if ((f.aliased || []).length) out.push(h("p", { id: "ev-fit-aliased", class: "notice", text: t("report.fit_aliased", { terms: f.aliased.map(termLabel).join(", ") }) }));
+  if (f.degenerate) return out.concat(h("p", { id: "ev-fit-degenerate", class: "notice", text: t("report.fit_degenerate") }));
   if ((f.m || 1) < 2) out.push(h("p", { class: "help", text: t("report.fit_single") }));
   out.push(h("p", { id: "ev-fit-means", text: t("report.fit_means", { sd: num(f.mean_abs_std_diff, 2), overlap: num(f.mean_overlap, 3) }) }));
   const lof = f.lack_of_fit;
