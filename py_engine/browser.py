@@ -315,6 +315,21 @@ async def synthesise(settings_json: str, progress_cb=None) -> str:
 
 
 @_aguard
+async def dp_curve(settings_json: str, progress_cb=None) -> str:
+    """Method dp's privacy-utility curve of the held table (py_engine/dp/curve.py): a dp synthesis per
+    epsilon with these settings, scored against the real rows; keeps no synthetic data and does not
+    touch the current result or the odometer."""
+    from .dp.curve import curve_steps
+
+    if _S.raw is None or _S.schema is None:
+        raise EngineError("no_data", kind="settings")
+    settings = json.loads(settings_json or "{}")
+    settings.pop("lang", None)
+    data = from_raw(_S.raw, _S.schema)
+    return _ok(await _drive_async(curve_steps(data, settings), progress_cb))
+
+
+@_aguard
 async def evaluate(options_json: str, progress_cb=None) -> str:
     """Evaluate the synthetic data against the real rows it was fitted on (and the holdout)."""
     from . import evaluation

@@ -106,3 +106,39 @@ def test_dp_in_the_page(new_page, tmp_path, lang):
     discard(page)  # the dp result is there: the page asks before replacing it (issue 14)
     wait_step(page, "result", timeout_s=600)
     assert not page.is_visible("#result-privacy")
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_dp_curve_in_the_page(new_page, lang):
+    """Issue 12: the privacy-utility curve of the loaded table, on request, with progress and cancel,
+    explained in the user's language; it keeps nothing (no result step) and says it is not for release."""
+    page = new_page(lang=lang)
+    wait_ready(page)
+    page.click("#demo")
+    settle(page)
+    page.click("#to-settings")
+    page.check("#method-dp")
+    page.check("#dp-from-data")
+    assert page.text_content("#dp-curve-help") == text(lang, "settings.dp_curve_help")
+    # cancel: stopped, nothing kept, the page usable
+    page.click("#dp-curve")
+    page.wait_for_function("() => !document.querySelector('#dp-curve-cancel').hidden")
+    page.click("#dp-curve-cancel")
+    page.wait_for_function("() => document.querySelector('#dp-curve-cancel').hidden", timeout=120_000)
+    assert page.text_content("#dp-curve-status") == text(lang, "settings.dp_curve_stopped")
+    # the whole curve
+    page.click("#dp-curve")
+    page.wait_for_function("() => /\\d/.test(document.querySelector('#dp-curve-status').textContent)"
+                           " || document.querySelector('#dp-curve-out table')", timeout=120_000)
+    page.wait_for_selector("#dp-curve-out table", timeout=300_000)
+    assert page.text_content("#dp-curve-status") == text(lang, "settings.dp_curve_done")
+    rows = page.eval_on_selector_all("#dp-curve-out tbody tr", "trs => trs.map(r => r.cells[0].textContent)")
+    assert rows == ["0.1", "0.3", "1", "3", "10"] if lang == "en" else rows == ["0,1", "0,3", "1", "3", "10"]
+    assert page.get_attribute("#dp-curve-out svg", "aria-label") == text(lang, "settings.dp_curve_plot")
+    assert page.text_content("#dp-curve-out caption") == text(lang, "settings.dp_curve_caption")
+    assert page.evaluate("() => window.localsynth.state.result") is None  # nothing kept
+    assert page.is_visible("#step-settings")
+    bad = axe(page, f"dp-curve-{lang}")
+    assert bad == [], json.dumps(bad, indent=1)
+    shot(page, f"dp-curve-{lang}")
+    page.locator("#dp-curve-box").screenshot(path=str(shot(page, f"dp-curve-box-{lang}")))

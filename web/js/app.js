@@ -15,8 +15,9 @@ import * as structure from "./structure.js";
 import * as offline from "./offline.js";
 import * as confirm from "./confirm.js";
 import * as optimise from "./optimise.js";
+import * as dpcurve from "./dpcurve.js";
 
-const modules = [intake, settings, structure, generate, result, optimise, report, help, offline, confirm];
+const modules = [intake, settings, structure, generate, result, optimise, dpcurve, report, help, offline, confirm];
 let engine;
 
 function showStatus() {

@@ -98,6 +98,11 @@ export class Engine {
     return this.request("dp_domain");
   }
 
+  /** Method dp: the privacy-utility curve of the held table at epsilon 0.1-10 with these settings. */
+  dpCurve(settings, onProgress) {
+    return this.request("dp_curve", { settings }, { onProgress });
+  }
+
   evaluate(options, onProgress) {
     return this.request("evaluate", { options }, { onProgress });
   }

@@ -172,6 +172,8 @@ async function handle(msg) {
     }
     case "dp_domain":
       return unwrap(engine.dp_domain());
+    case "dp_curve":
+      return unwrap(await engine.dp_curve(JSON.stringify(msg.settings || {}), progressCb));
     case "clear":
       return unwrap(engine.clear());
     default:
