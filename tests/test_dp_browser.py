@@ -126,6 +126,9 @@ def test_dp_curve_in_the_page(new_page, lang):
     page.click("#dp-curve-cancel")
     page.wait_for_function("() => document.querySelector('#dp-curve-cancel').hidden", timeout=120_000)
     assert page.text_content("#dp-curve-status") == text(lang, "settings.dp_curve_stopped")
+    # a cancel the engine does not see within a second replaces the worker: wait until it is back
+    page.wait_for_function("() => document.body.dataset.ready === 'true' && !window.localsynth.state.restarting"
+                           " && !document.querySelector('#dp-curve').disabled", timeout=180_000)
     # the whole curve
     page.click("#dp-curve")
     page.wait_for_function("() => /\\d/.test(document.querySelector('#dp-curve-status').textContent)"

@@ -53,7 +53,8 @@ export function render() {
   const box = $("#dp-curve-box");
   if (!box) return;
   if (shown && shown.summary !== state.summary) shown = null; // another table: its curve is gone
-  $("#dp-curve").disabled = Boolean(run) || Boolean(state.run);
+  // not while the worker restarts after a cancel that took too long (the file is being sent again)
+  $("#dp-curve").disabled = Boolean(run) || Boolean(state.run) || Boolean(state.restarting);
   $("#dp-curve-cancel").hidden = !run;
   const bar = $("#dp-curve-progress");
   bar.hidden = !run;
@@ -61,9 +62,13 @@ export function render() {
   const out = $("#dp-curve-out");
   if (run) {
     const p = run.progress;
-    if (p) bar.value = (p.step - 1) / p.total;
+    if (p && p.stage === "dp_curve") bar.value = (p.step - 1) / p.total;
     else bar.removeAttribute("value");
-    status.textContent = p ? t("settings.dp_curve_progress", { epsilon: fmtNumber(p.params.epsilon, 1), step: p.step, total: p.total })
+    // progress of the curve itself carries its epsilon; any other progress (e.g. packages still
+    // loading) shows as starting
+    const eps = p && p.stage === "dp_curve" && p.params ? p.params.epsilon : null;
+    status.textContent = eps !== null && eps !== undefined
+      ? t("settings.dp_curve_progress", { epsilon: fmtNumber(eps, 1), step: p.step, total: p.total })
       : t("settings.dp_curve_starting");
     out.replaceChildren();
     return;
