@@ -21,7 +21,8 @@ SAME_IN_BOTH = {"app.title", "encoding.utf-8", "encoding.utf-16", "encoding.lati
                 "codebook.col.type"}
 # the report's technical words and formats (report/ owner)
 SAME_IN_BOTH |= {"report.col.score", "report.col.type", "report.fact.engine",
-                 "report.figure.membership", "report.measure.spearman", "report.parameters", "report.term.per_sd"}
+                 "report.figure.membership", "report.measure.spearman", "report.parameters", "report.term.per_sd",
+                 "report.col.overlap"}
 
 
 def load(lang: str) -> dict[str, str]:
