@@ -146,11 +146,6 @@ def group_keys(doc: dict | None, cols: list[str], target: str | None = None) -> 
             and g.get("key") != target and int(g.get("n_groups") or 0) >= 2]
 
 
-def _finest_group_key(doc: dict | None, cols: list[str]) -> str | None:
-    """The enabled group key (among cols) with the most groups, or None."""
-    return roles.finest_group_key(doc, cols)
-
-
 def _with_interpretation(res: dict) -> dict:
     res["interpretation"] = utility.interpretation(res.get("s_pmse"))
     return res
@@ -203,7 +198,7 @@ def evaluate_steps(train: Dataset, synthetic: Dataset, holdout: Dataset | None, 
         res["matrix"] = pairs.spmse_matrix(cols, res["pairs"])
         res["columns"] = cols
         res["interpretation"] = utility.interpretation(res["mean"])
-        key = _finest_group_key(structure_doc(), cols)
+        key = roles.finest_group_key(structure_doc(), cols)
         if key is not None and res["mean"] is not None:
             # rows in groups: what a resample of the real groups scores (REPORT.md, "Two-way S_pMSE on
             # grouped tables"); a figure to read the mean against, not a correction of it

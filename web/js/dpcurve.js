@@ -2,12 +2,11 @@
 // "dp_curve"): on request, a dp synthesis per epsilon with the Settings step's dp settings, scored
 // against the real rows, with progress and cancel. Shown on the Settings step only: the figures look
 // at the real rows, so they are for the data steward choosing epsilon, not for release.
-import { $, fmtNumber, h } from "./dom.js";
+import { $, fmtNumber, h, svg } from "./dom.js";
 import { errorText, lang, t } from "./i18n.js";
 import * as settings from "./settings.js";
 import { state } from "./state.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 let ctx;
 let run = null; // {promise, progress}
 let shown = null; // {summary, curve} | {summary, error} | {summary, stopped}
@@ -103,12 +102,6 @@ export function render() {
     h("p", { class: "help", text: t("settings.dp_curve_reading") }));
 }
 
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
-  for (const c of children.flat()) if (c) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
 
 /** Mean two-way S_pMSE against epsilon, both on a log scale (lower is better). */
 function plot(pts) {

@@ -1,13 +1,12 @@
 // Settings tuned per table (issue 13; py_engine/optimise.py, PROTOCOL.md "settings.optimise"):
 // the chosen settings and the utility-risk front on the result step, and applying the chosen
 // settings to the Settings step. The search is started from settings.js and shown by generate.js.
-import { $, fmtInt, fmtNumber, h } from "./dom.js";
+import { $, fmtInt, fmtNumber, h, svg } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./state.js";
 
 export const DEFAULT_BUDGET = 2_000_000; // py_engine.optimise.DEFAULT_BUDGET
 export const MIN_BUDGET = 1000;
-const SVG = "http://www.w3.org/2000/svg";
 const REAL = "#1f5fa8";
 const CHOSEN = "#e08214";
 
@@ -56,12 +55,6 @@ export function frontPoints(o) {
   return out;
 }
 
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
-  for (const c of children.flat()) if (c) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
 
 function ticks(lo, hi, n = 4) {
   const out = [];

@@ -2,11 +2,10 @@
 // Cancel, the summary first, then sections that fold open, plots drawn here as SVG from the report's
 // data (no matplotlib in the page), and the PDF download (made in the worker). Report dict:
 // py_engine/evaluation/REPORT.md. No inline styles (CSP): SVG attributes and CSS classes only.
-import { $, fmtDuration, fmtInt, h, saveBytes, setMessage } from "./dom.js";
+import { $, fmtDuration, fmtInt, h, saveBytes, setMessage, svg } from "./dom.js";
 import { errorText, lang, t } from "./i18n.js";
 import { state } from "./state.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const REAL = "#1f5fa8";
 const SYN = "#e08214";
 const HEAT_HELP = { spmse: "report.page_heat_spmse", assoc: "report.page_heat_assoc", diff: "report.page_heat_diff" };
@@ -441,12 +440,6 @@ function columnsView(r) {
   return out;
 }
 
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
-  for (const c of children.flat()) if (c) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
 
 /** Real and synthetic side by side: shares of observed values per bin, value or level. */
 function columnPlot(it) {
