@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/dp_timing.py
     node benchmarks/pyodide_run.mjs dist/site/pyodide . benchmarks/dp_timing.py
+    node benchmarks/pyodide_run.mjs dist/site/pyodide . benchmarks/dp_timing.py mst:1 mst:10
 
 Table tests/data/real/adult.csv, epsilon 1 (MST) and 10 (AIM), delta 1e-9, domain from the data (for
 timing only). Prints and writes benchmarks/results/dp_timing_<runtime>.json: wall and process CPU seconds.
@@ -30,7 +31,9 @@ def main() -> int:
     raw = read_table((ROOT / "tests/data/real/adult.csv").read_bytes(), "adult.csv")
     data = from_raw(raw, infer_schema(raw))
     out = {"runtime": runtime, "python": platform.python_version(), "rows": data.n_rows, "runs": []}
-    for mech, eps in (("mst", 1.0), ("aim", 10.0)):
+    # argv: runs as mechanism:epsilon (default mst:1 aim:10)
+    todo = [(a.split(":")[0], float(a.split(":")[1])) for a in sys.argv[1:]] or [("mst", 1.0), ("aim", 10.0)]
+    for mech, eps in todo:
         w, c = time.perf_counter(), time.process_time()
         syn(data, {"method": "dp", "epsilon": eps, "domain_from_data": True, "dp_mechanism": mech, "seed": 1})
         run = {"mechanism": mech, "epsilon": eps, "wall_s": time.perf_counter() - w, "cpu_s": time.process_time() - c}

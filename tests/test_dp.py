@@ -313,3 +313,22 @@ def test_cli_dp_domain_round_trip(tmp_path, capsys):
                  "--domain-from-data"]) == 0
     assert "NOT covered" in capsys.readouterr().out
     assert main(["synth", str(ds_path), "-o", str(tmp_path / "o3.csv"), "--method", "dp"]) == 2
+
+
+def test_estimation_stops_when_the_loss_has_converged():
+    # post-processing only: the rule reads the noisy answers; without tol it runs to the cap
+    from py_engine.dp import estimation
+
+    rng = np.random.default_rng(0)
+    tm = estimation.TreeModel({"a": 3, "b": 4}, [("a", "b")])
+    joint = rng.integers(20, 200, size=(3, 4)).astype(float)
+    y1 = {"a": joint.sum(1) + rng.normal(0, 3, 3), "b": joint.sum(0) + rng.normal(0, 3, 4)}
+    y2 = {("a", "b"): joint + rng.normal(0, 3, (3, 4))}
+    v1 = {"a": np.full(3, 9.0), "b": np.full(4, 9.0)}
+    v2 = {("a", "b"): np.full((3, 4), 9.0)}
+    total = float(joint.sum())
+    *_, l_full, it_full = estimation.fit(tm, y1, v1, y2, v2, total, iters=3000)
+    *_, l_tol, it_tol = estimation.fit(tm, y1, v1, y2, v2, total, iters=3000, tol=1e-3)
+    assert it_full == 3000
+    assert estimation.WINDOW <= it_tol < 3000
+    assert l_tol <= l_full * 1.01 + 1e-9

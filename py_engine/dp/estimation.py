@@ -79,8 +79,19 @@ class TreeModel:
         return mn, me
 
 
-def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, iters: int = 1000):
-    """Mirror descent; y/v: noisy counts and variances per cell (1-way per column, 2-way per edge)."""
+MAX_ITERS = 1000  # default cap (see fit's tol)
+WINDOW = 100  # the stopping rule looks at the loss decrease over this many iterations
+
+
+def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, iters: int = MAX_ITERS,
+        tol: float | None = None, trace: list | None = None):
+    """Mirror descent; y/v: noisy counts and variances per cell (1-way per column, 2-way per edge).
+
+    At most `iters` iterations. With `tol`, stop earlier once the last WINDOW iterations lowered the
+    loss by less than tol x max(L, 1) (relative change; the loss is a sum of squared standardised
+    residuals, so at the optimum it is about half the number of measured cells, and the slow
+    iterations are those at high epsilon, where the weights 1/sigma^2 are large). The rule reads only
+    the noisy answers: post-processing. Returns (node marginals, edge marginals, loss, iterations)."""
     node = {c: np.zeros(model.sizes[c]) for c in model.cols}
     edge = {e: np.zeros((model.sizes[e[0]], model.sizes[e[1]])) for e in model.edges}
 
@@ -99,7 +110,10 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
     mn, me = model.marginals(node, edge, total)
     L, gn, ge = loss(mn, me)
     alpha = 1.0 / total
-    for _ in range(iters):
+    hist = [L]
+    it = 0
+    while it < iters:
+        it += 1
         alpha *= 2.0
         for _ls in range(25):
             n2 = {c: node[c] - alpha * gn[c] for c in model.cols}
@@ -112,4 +126,9 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
                 break
             alpha *= 0.5
         node, edge, mn, me, L, gn, ge = n2, e2, mn2, me2, L2, gn2, ge2
-    return mn, me, L
+        hist.append(L)
+        if trace is not None:
+            trace.append(L)
+        if tol is not None and it >= WINDOW and hist[-1 - WINDOW] - L <= tol * max(L, 1.0):
+            break
+    return mn, me, L, it
