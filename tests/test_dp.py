@@ -332,3 +332,28 @@ def test_estimation_stops_when_the_loss_has_converged():
     assert it_full == 3000
     assert estimation.WINDOW <= it_tol < 3000
     assert l_tol <= l_full * 1.01 + 1e-9
+
+
+def test_grid_is_a_function_of_epsilon_and_the_domain_only():
+    from py_engine.dp.domain import ColumnDomain, grid_for_epsilon
+
+    logd = ColumnDomain("w", "number", lower=0, upper=1e6, bins=64, scale="log", special=[0.0], decimals=0,
+                        missing=[""])
+    assert grid_for_epsilon(logd, "integer", 1.0).bins == 64
+    assert grid_for_epsilon(logd, "integer", 0.1).bins == 32
+    assert grid_for_epsilon(logd, "integer", 0.01).bins == 32
+    assert grid_for_epsilon(logd, "integer", 10).bins == 128
+    assert grid_for_epsilon(logd, "integer", 100).bins == 128
+    assert grid_for_epsilon(logd, "numeric", 3).bins == round(64 * 2 ** math.log10(3))
+    g = grid_for_epsilon(logd, "integer", 10)
+    assert (g.lower, g.upper, g.scale, g.special, g.missing) == (0, 1e6, "log", [0.0], [""])
+    # one cell per integer stays; an integer grid never gets finer than one value per cell
+    age = ColumnDomain("age", "number", lower=16.5, upper=90.5, bins=74, decimals=0, special=[], missing=[""])
+    assert grid_for_epsilon(age, "integer", 10).bins == 74 and grid_for_epsilon(age, "integer", 0.1).bins == 74
+    small = ColumnDomain("k", "number", lower=0, upper=100, bins=64, decimals=0, special=[], missing=[""])
+    assert grid_for_epsilon(small, "integer", 10).bins == 100
+    assert grid_for_epsilon(small, "numeric", 10).bins == 128
+    tiny = ColumnDomain("t", "number", lower=0, upper=1, bins=10, decimals=None, special=[], missing=[""])
+    assert grid_for_epsilon(tiny, "numeric", 0.1).bins == 8
+    cat = ColumnDomain("c", "categorical", levels=["a"], missing=[""])
+    assert grid_for_epsilon(cat, "categorical", 0.1) is cat

@@ -23,6 +23,7 @@ from .domain import (
     check_domain,
     domain_document,
     dp_columns,
+    grid_for_epsilon,
     parse_column,
     suggest_domain,
 )
@@ -59,6 +60,8 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
     else:
         domain = s.domain
     doms = check_domain(domain, data.schema, cols)
+    if getattr(s, "dp_mechanism", "mst") != "aim":  # AIM keeps the declared grid (its model size and time)
+        doms = {c: grid_for_epsilon(d, data.schema[c].type, s.epsilon) for c, d in doms.items()}
     odo = Odometer(rho)
     sens = Sensitive.from_dataset(data, doms, odo, rng)
     d = len(cols)
