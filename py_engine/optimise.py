@@ -16,19 +16,25 @@ How it works
   and so on; the last round re-synthesises each survivor with several seeds and uses the mean over
   seeds (single runs are noisy). The defaults always reach the last round, so they can be compared.
 - Scores of a candidate fitted on rows S of T (synthetic rows as many as S):
-  utility, against the held-out validation rows V (not against S, which a candidate that copies its
-  rows would match too well): mean two-way S_pMSE (synthpop's utility.tables; Snoke et al. 2018, JRSS A 181; Raab et al.
-  2021) or the logistic S_pMSE with two-way interactions (S_pMSE = pMSE / E0, E0 = (k-1)(1-c)^2 c / N);
-  risk: exact copies of rows of S minus the natural rate (rows of V that equal a row of S) and the
-  membership AUC of a distance-to-closest-record attack (members: S, non-members: V).
+  utility in-sample, against S, as S_pMSE is defined and as the final figures are measured: mean
+  two-way S_pMSE (synthpop's utility.tables; Snoke et al. 2018, JRSS A 181; Raab et al. 2021) or
+  the logistic S_pMSE with two-way interactions (S_pMSE = pMSE / E0, E0 = (k-1)(1-c)^2 c / N);
+  risk against the held-out validation rows V (so a candidate that copies S is caught there): exact
+  copies of rows of S minus the natural rate (rows of V that equal a row of S) and the membership
+  AUC of a distance-to-closest-record attack (members: S, non-members: V).
+- The full-size round (`full_round`): when the row samples are smaller than T (tables of more than
+  MAX_ROUND_ROWS internal train rows), the row-sample choice is checked against the defaults on the
+  whole of T, and then minbucket x 0.5 and x 0.25 (FULL_FACTORS) in a fixed sequence, each with the
+  same seeds and the rule `beats`: leaf size matters only at full size (on row samples in-sample
+  S_pMSE cannot tell leaf sizes apart; Adult: benchmarks/results/optimise.md).
 - Choice rule (`choose`): "utility" -- the most useful candidate whose copies are at most natural +
   `max_copies_excess` and whose membership AUC is at most `max_auc`; "risk" -- the candidate of least
   membership AUC among those with utility at most `utility_target` (and copies within the limit). If
   none meets the limits, the one that comes closest (least excess over the limits) is chosen, and the
   record says so. The defaults are the null hypothesis (`honest_choice`): another candidate replaces
   them only if it beats them by more than SIGNIFICANCE standard errors of the per-seed difference in
-  the last round (and is no worse in-sample) (the same seeds for every candidate, so the comparison is paired), or if the
-  defaults break limits it meets; so the choice is never worse than the defaults by the internal
+  the last round (and is no worse in-sample on two-way S_pMSE) (the same seeds for every candidate,
+  so the comparison is paired), or if the defaults break limits it meets; so the choice is never worse than the defaults by the internal
   measure, and the minimum of several noisy means (biased low) does not decide alone. The figures a
   user is shown for the final synthesis come from a run with the user's seed, which the search never
   used (its runs take seeds derived from it), on all the fitting rows.
