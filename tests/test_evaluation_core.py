@@ -137,6 +137,48 @@ def test_separated_cells_are_fitted_as_glm_limit():
     assert np.isfinite(res["s_pmse"])
 
 
+def test_missing_only_in_synthetic_is_left_out_as_synthpop():
+    # synthpop's utility.gen: x_NA / addNA only where the real data have missing values; synthetic
+    # rows missing where the real column never is stay NA and glm's na.omit drops them
+    rng = np.random.default_rng(3)
+    rows = [f"{'uv'[rng.integers(0, 2)]},{rng.integers(0, 50)},{'pq'[rng.integers(0, 2)]}" for _ in range(200)]
+    real = load_csv(_csv(["a,x,b"] + rows))
+    syn_rows = list(rows)
+    syn_rows[0] = "u,,p"  # x missing: the real x never is
+    syn_rows[1] = ",7,q"  # a missing: the real a never is
+    syn = load_csv(_csv(["a,x,b"] + syn_rows))
+    res = spmse_logit(real, syn, interactions=True)
+    assert res["n_dropped"] == 2
+    kept = load_csv(_csv(["a,x,b"] + syn_rows[2:]))
+    ref = spmse_logit(real, kept, interactions=True)
+    assert res["s_pmse"] == pytest.approx(ref["s_pmse"]) and res["n_columns"] == ref["n_columns"]
+    # where the real data have missing values the indicator / level stays, nothing is dropped
+    real2 = load_csv(_csv(["a,x,b"] + ["u,,p", ",3,q"] + rows[2:]))
+    res2 = spmse_logit(real2, syn, interactions=False)
+    main = spmse_logit(real, kept, interactions=False)["n_columns"]
+    assert res2["n_dropped"] == 0 and res2["n_columns"] == main + 2  # x's indicator, a's missing level
+
+
+def test_ml_utility_with_a_class_only_the_synthetic_rows_have():
+    # a DP synthesis can give the target a level (its "other" cell) the real rows do not have:
+    # the AUC is then that of the two classes the holdout has
+    from py_engine.evaluation.analysis import ml_utility
+
+    rng = np.random.default_rng(4)
+    def rows(n, extra=False):
+        out = []
+        for i in range(n):
+            x = int(rng.integers(0, 10))
+            y = "yes" if x + rng.normal(0, 2) > 5 else "no"
+            out.append(f"{x},{'Other' if extra and i % 50 == 0 else y}")
+        return out
+    train = load_csv(_csv(["x,y"] + rows(300)))
+    holdout = load_csv(_csv(["x,y"] + rows(200)))
+    syn = load_csv(_csv(["x,y"] + rows(300, extra=True)))
+    res = ml_utility(train, syn, holdout, "y", seed=0)
+    assert res["ratio"] is not None and 0.8 < res["ratio"] < 1.1
+
+
 def test_constant_and_single_column_do_not_crash():
     real = load_csv(_csv(["a,b"] + ["k,1"] * 30))
     syn = load_csv(_csv(["a,b"] + ["k,1"] * 30))

@@ -20,11 +20,15 @@ import numpy as np
 
 from ..dataset import Dataset
 from . import logit
-from .encoding import MAX_LEVELS, common_columns, factor
+from .encoding import MAX_LEVELS, common_columns, factor, missing_mask
 
 # Interactions are skipped (with a note) when the design would have more columns than this, or its
 # Gram matrix would cost more than MAX_GRAM_WORK row-block-pair operations (n x blocks^2 / 2).
-MAX_DESIGN_COLUMNS = 4500
+# 5,000 columns: the Gram matrix is 200 MB and its pivoted Cholesky p^3/3 = 4.2e10 flops, 1.8x
+# Adult's 4,077-column design (6.4-7.8 s in Pyodide, REPORT.md). It covers Adult with one more level
+# in every categorical (4,936 columns), which a DP synthesis gives: its "other" cell is measured with
+# noise, so a few synthetic rows fall in it although the real data have none there.
+MAX_DESIGN_COLUMNS = 5000
 MAX_GRAM_WORK = 1.5e9
 
 
@@ -57,15 +61,27 @@ def spmse_logit(real: Dataset, synthetic: Dataset, *, interactions: bool = True,
     E0 = (k - 1)(1 - c)^2 c / N. Design as synthpop's: standardised numbers (dates as numbers) with a
     missing indicator per missing token, one-hot categories with missing tokens as levels, and with
     `interactions` all two-way products (maxorder = 1). k = rank of the design (glm's non-NA
-    coefficients). Categoricals with more than `max_levels` levels keep the most frequent
+    coefficients); as synthpop, a missing indicator or level only where the real data have missing
+    values, and synthetic rows missing in a column the real data never miss are left out of the fit
+    (glm's na.omit; counted in "n_dropped"). Categoricals with more than `max_levels` levels keep the most frequent
     max_levels - 1 and group the rest as "other" (synthpop stops at 60 levels and advises grouping);
-    a design too large to fit in reasonable time (> MAX_DESIGN_COLUMNS = 4,500 columns; the pivoted Cholesky costs p^3/3) is fitted with main
+    a design too large to fit in reasonable time (> MAX_DESIGN_COLUMNS = 5,000 columns; the pivoted Cholesky costs p^3/3) is fitted with main
     effects only, and the result says so ("interactions": false, "note").
 
     Returns {"pmse", "s_pmse", "k", "c", "n", "specks", "expected_pmse", "model", "interactions",
-    "n_columns", "n_separated", "iterations", "converged", "grouped_levels", "note"}.
+    "n_columns", "n_separated", "n_dropped", "iterations", "converged", "grouped_levels", "note"}.
     """
     cols = columns or common_columns(real, synthetic)
+    # synthpop's utility.gen adds the NA level (addNA) of a factor and the x_NA indicator of a number
+    # only when the real data have missing values there; a synthetic row missing where the real
+    # column never is stays NA and glm's na.omit leaves it out of the fit. Same here (n_dropped).
+    drop = np.zeros(synthetic.n_rows, dtype=bool)
+    for c in cols:
+        if not missing_mask(real, c).any():
+            drop |= missing_mask(synthetic, c)
+    n_dropped = int(drop.sum())
+    if n_dropped:
+        synthetic = synthetic.take(np.flatnonzero(~drop))
     vs = logit.variables([real, synthetic], cols, max_levels)
     n = real.n_rows + synthetic.n_rows
     t = np.concatenate([np.zeros(real.n_rows), np.ones(synthetic.n_rows)])
@@ -88,6 +104,7 @@ def spmse_logit(real: Dataset, synthetic: Dataset, *, interactions: bool = True,
     grouped = {v.name: v.grouped for v in vs if v.grouped}
     out.update({"k": k, "model": "logit", "interactions": use_inter, "n_columns": n_cols,
                 "n_separated": int(np.sum(~np.isnan(fixed))), "grouped_levels": grouped, "note": note,
+                "n_dropped": n_dropped,
                 **info})
     return out
 
