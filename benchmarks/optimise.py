@@ -59,7 +59,7 @@ def run(table: str, seed: int, optimise: bool) -> dict:
         out["within_limits"] = o["within_limits"]
         out["reason"] = o.get("reason")
         out["calibration"] = o.get("calibration")
-        out["confirmation"] = o.get("confirmation")
+        out["full_round"] = o.get("full_round")
     return out
 
 

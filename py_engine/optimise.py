@@ -16,19 +16,25 @@ How it works
   and so on; the last round re-synthesises each survivor with several seeds and uses the mean over
   seeds (single runs are noisy). The defaults always reach the last round, so they can be compared.
 - Scores of a candidate fitted on rows S of T (synthetic rows as many as S):
-  utility, against the held-out validation rows V (not against S, which a candidate that copies its
-  rows would match too well): mean two-way S_pMSE (synthpop's utility.tables; Snoke et al. 2018, JRSS A 181; Raab et al.
-  2021) or the logistic S_pMSE with two-way interactions (S_pMSE = pMSE / E0, E0 = (k-1)(1-c)^2 c / N);
-  risk: exact copies of rows of S minus the natural rate (rows of V that equal a row of S) and the
-  membership AUC of a distance-to-closest-record attack (members: S, non-members: V).
+  utility in-sample, against S, as S_pMSE is defined and as the final figures are measured: mean
+  two-way S_pMSE (synthpop's utility.tables; Snoke et al. 2018, JRSS A 181; Raab et al. 2021) or
+  the logistic S_pMSE with two-way interactions (S_pMSE = pMSE / E0, E0 = (k-1)(1-c)^2 c / N);
+  risk against the held-out validation rows V (so a candidate that copies S is caught there): exact
+  copies of rows of S minus the natural rate (rows of V that equal a row of S) and the membership
+  AUC of a distance-to-closest-record attack (members: S, non-members: V).
+- The full-size round (`full_round`): when the row samples are smaller than T (tables of more than
+  MAX_ROUND_ROWS internal train rows), the row-sample choice is checked against the defaults on the
+  whole of T, and then minbucket x 0.5 and x 0.25 (FULL_FACTORS) in a fixed sequence, each with the
+  same seeds and the rule `beats`: leaf size matters only at full size (on row samples in-sample
+  S_pMSE cannot tell leaf sizes apart; Adult: benchmarks/results/optimise.md).
 - Choice rule (`choose`): "utility" -- the most useful candidate whose copies are at most natural +
   `max_copies_excess` and whose membership AUC is at most `max_auc`; "risk" -- the candidate of least
   membership AUC among those with utility at most `utility_target` (and copies within the limit). If
   none meets the limits, the one that comes closest (least excess over the limits) is chosen, and the
   record says so. The defaults are the null hypothesis (`honest_choice`): another candidate replaces
   them only if it beats them by more than SIGNIFICANCE standard errors of the per-seed difference in
-  the last round (and is no worse in-sample) (the same seeds for every candidate, so the comparison is paired), or if the
-  defaults break limits it meets; so the choice is never worse than the defaults by the internal
+  the last round (and is no worse in-sample on two-way S_pMSE) (the same seeds for every candidate,
+  so the comparison is paired), or if the defaults break limits it meets; so the choice is never worse than the defaults by the internal
   measure, and the minimum of several noisy means (biased low) does not decide alone. The figures a
   user is shown for the final synthesis come from a run with the user's seed, which the search never
   used (its runs take seeds derived from it), on all the fitting rows.
@@ -61,7 +67,8 @@ FIRST_ROWS = 500  # rows of the first successive-halving round
 ETA = 3  # successive halving: keep the best 1/ETA, rows x ETA
 MAX_ROUND_ROWS = 6000
 AUC_ROWS = 1000
-DEFAULT_BUDGET = 2_000_000  # work units (see `cost`); wage (2,400 fitting rows) runs its whole schedule in it
+DEFAULT_BUDGET = 10_000_000  # work units (see `cost`): Adult's full-size round (8.0M units) and its row-sample
+# rounds (about 1.4M); wage, credit and cps1988 run their whole schedules in it
 METHOD_WEIGHT = {"cart": 1.0, "gc": 0.4, "marginal": 0.1}
 SCORE_WEIGHT = 0.6  # scoring (two-way tables, copies, membership distances) per cell
 LOGIT_WEIGHT = 0.08  # the logit propensity model per cell and column
@@ -276,6 +283,32 @@ def honest_choice(scored: list[dict], opts: OptimiseOptions) -> tuple[dict, bool
     return default, d_within, "not_significant"
 
 
+FULL_FACTORS = (0.5, 0.25)  # the full-size round: minbucket x these factors of the incumbent's, in turn
+
+
+def beats(challenger: dict, incumbent: dict, opts: OptimiseOptions) -> tuple[bool, str]:
+    """The rule of the full-size round: whether `challenger` replaces `incumbent` (both dicts with
+    "score" and per-seed "runs", fitted on the whole internal train part with the same seeds).
+    (False, "outside_limits") if the challenger breaks the risk limits at full size -- it is never
+    taken then; (True, "defaults_outside_limits") if it meets them and the incumbent does not;
+    otherwise the 2-SE rule of `honest_choice` on the paired per-seed difference (utility, and no
+    worse in-sample two-way S_pMSE; or AUC for "risk"): (True, "significant"), or (False,
+    "not_significant") / (False, "defaults_best") when the challenger is better on average by less /
+    not better at all."""
+    if rank_key(challenger["score"], opts)[0] != 0:
+        return False, "outside_limits"
+    if rank_key(incumbent["score"], opts)[0] != 0:
+        return True, "defaults_outside_limits"
+    key = "utility" if opts.criterion == "utility" else "auc"
+    g = paired_gain(challenger.get("runs"), incumbent.get("runs"), key)
+    if g is None or g[0] <= 0:
+        return False, "defaults_best" if g is not None else "not_significant"
+    guard = paired_gain(challenger.get("runs"), incumbent.get("runs"), "two_way_fit") if key == "utility" else None
+    if g[0] > SIGNIFICANCE * g[1] and (guard is None or guard[0] >= 0):
+        return True, "significant"
+    return False, "not_significant"
+
+
 def pareto_front(scored: list[dict]) -> list[str]:
     """Ids of the candidates no other beats on both utility and membership AUC (lower is better on
     both; copies above natural as a third objective), in order of utility."""
@@ -304,18 +337,20 @@ def internal_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def score(fit_rows: Dataset, synthetic: Dataset, validation: Dataset, utility: str, seed: int) -> dict:
     """Utility and risk of one synthetic sample made from `fit_rows` (see the module docstring).
-    Utility is measured against the held-out validation rows V, never against the rows the candidate
-    was fitted on: a candidate that copies its training rows closely looks good against them but not
-    against other rows of the same population, which is what the final synthesis should resemble."""
+    Utility in-sample, against the rows the candidate was fitted on, as S_pMSE is defined (the
+    propensity of the synthetic rows against the data they were made from; Snoke et al. 2018, JRSS A
+    181) and as the final figures are measured. Risk against the held-out validation rows V: copies of
+    fitted rows above the natural rate (rows of V that equal a fitted row) and the membership AUC
+    (members: the fitted rows, non-members: V), so a candidate that copies its rows is caught there.
+    `two_way_fit` is the in-sample mean 2-way S_pMSE under its own name (the guard of `honest_choice`
+    when the utility measure is the logit S_pMSE)."""
     from .evaluation.disclosure import exact_copies, membership_auc
     from .evaluation.utility import spmse_logit, two_way_spmse
 
-    tw = two_way_spmse(validation, synthetic)["mean"]
-    # in-sample too (against the rows fitted on, as the final figures are measured): a guard in
-    # `honest_choice`, so a candidate is taken only if it is no worse by that measure either
-    out = {"two_way": tw, "two_way_fit": two_way_spmse(fit_rows, synthetic)["mean"]}
+    tw = two_way_spmse(fit_rows, synthetic)["mean"]
+    out = {"two_way": tw, "two_way_fit": tw}
     if utility == "logit":
-        out["logit"] = spmse_logit(validation, synthetic)["s_pmse"]
+        out["logit"] = spmse_logit(fit_rows, synthetic)["s_pmse"]
     ec = exact_copies(fit_rows, synthetic, validation)
     out["copies"] = ec["share"]
     out["natural"] = ec["natural"]
@@ -354,7 +389,7 @@ class Search:
         self.stopped = None  # None, "budget" or "user"
         self.rounds: list[dict] = []
         self.calibration: dict | None = None
-        self.confirmation: dict | None = None
+        self.full: dict | None = None  # the full-size round (`full_round`)
 
     def schedule(self, top: int | None = None) -> list[tuple[int, int]]:
         """(rows, seeds) per round: rows x ETA each round up to `top` (the internal train size, at most
@@ -381,12 +416,25 @@ class Search:
             n = max(1, -(-n // ETA)) + 1  # + the defaults, which always go on
         return units
 
+    def full_reserve(self) -> float:
+        """Work units kept for the full-size round (`full_round`) when the row-sample rounds cannot
+        reach the whole internal train part (more than MAX_ROUND_ROWS rows): the defaults and the
+        FULL_FACTORS steps, opts.seeds runs each, priced as CART."""
+        n_t = len(self.train_idx)
+        if n_t <= MAX_ROUND_ROWS:
+            return 0.0
+        return (1 + len(FULL_FACTORS)) * self.opts.seeds * cost({"method": "cart"}, n_t, self.n_cols, self.opts.utility)
+
     def fitted_plan(self) -> list[tuple[int, int]]:
-        """The largest schedule whose cost fits the budget: the top row count shrinks by 1.5 at a
-        time (down to FIRST_ROWS); what still does not fit runs until the budget stops it."""
+        """The largest schedule whose cost fits the budget less the full-size round's reserve (or the
+        whole budget, if that leaves less than the smallest schedule): the top row count shrinks by
+        1.5 at a time (down to FIRST_ROWS); what still does not fit runs until the budget stops it."""
         top = min(len(self.train_idx), MAX_ROUND_ROWS)
+        budget = self.budget - self.full_reserve()
+        if budget < self.plan_cost(self.schedule(FIRST_ROWS)):
+            budget = self.budget
         plan = self.schedule(top)
-        while self.plan_cost(plan) > self.budget and top > FIRST_ROWS:
+        while self.plan_cost(plan) > budget and top > FIRST_ROWS:
             top = max(FIRST_ROWS, int(top / 1.5))
             plan = self.schedule(top)
         return plan
@@ -433,8 +481,8 @@ class Search:
                     nxt.append(default[0])  # the defaults always go on, so the front can show them
                 alive = sorted(nxt, key=lambda c: c["order"])
         yield from self.calibrate(plan[-1][0] if plan else 0, should_stop)
-        if not self.stopped:
-            yield from self.confirm(should_stop)
+        if not self.stopped and plan and plan[-1][0] < len(self.train_idx):
+            yield from self.full_round(should_stop)
 
     def _full_fit(self, cand: dict) -> Work[dict]:
         """Fit a candidate on the whole internal train part (one seed, the same for every candidate)
@@ -450,52 +498,106 @@ class Search:
         self.spent += cost(cand, n_t, self.n_cols, self.opts.utility)
         return score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed)
 
-    def confirm(self, should_stop=None) -> Work[None]:
-        """What wins on row samples need not win on the whole table (minbucket scales with the rows,
-        and the best of many noisy candidates is biased). When the choice is not the defaults and the
-        last round used fewer rows than the internal train part, the challenger and the defaults are
-        both fitted once more on all of it (a fresh seed) and scored against V; the challenger is
-        kept only if it still wins there on what decided (utility and in-sample two-way S_pMSE, or
-        AUC; or being within the limits the defaults break), else the defaults stay. Without the
-        budget for it the defaults stay too. Recorded in `confirmation`."""
+    def full_round(self, should_stop=None) -> Work[None]:
+        """The last round, on the whole internal train part, when the row-sample rounds used fewer
+        rows. Leaf size matters only at full size (minbucket scales with the rows, and on row samples
+        in-sample S_pMSE cannot tell leaf sizes apart: benchmarks/results/optimise.md), and what wins
+        on samples need not win on the whole table. A fixed sequence of paired comparisons, each with
+        `beats` (the same opts.seeds seeds for every candidate; a challenger must be within the risk
+        limits at full size):
+          1. if the row-sample rounds chose another candidate C0, C0 against the defaults (else the
+             defaults stay, reason "not_confirmed");
+          2. the incumbent (C0 or the defaults), if CART, against itself with minbucket x 0.5; if that
+             wins, it against minbucket x 0.25 of the first (FULL_FACTORS); the sequence stops at
+             the first challenger that does not win.
+        A later comparison is made only when the earlier one was won, so each is a test at the full
+        level without a multiple-comparison penalty (the fixed-sequence procedure, Maurer, Hothorn &
+        Lehmacher 1995), and the work is spent only where leaf size pays. The incumbent after each
+        step is the choice so far (a stop or the budget ending the round keeps it). Recorded in
+        `full_round`: rows, seeds, steps [{challenger, incumbent, kept, reason}], chosen, reason."""
         scored = self.deepest()
-        if not scored:
+        if not scored or "default" not in self.records:
             return
-        best, _, why = honest_choice(scored, self.opts)
-        if best["id"] == "default" or why not in ("significant", "defaults_outside_limits"):
-            return
+        c0 = honest_choice(scored, self.opts)[0]["id"]
         n_t = len(self.train_idx)
-        if self.records[best["id"]]["rounds"][-1]["rows"] >= n_t:
+        self.full = {"rows": n_t, "seeds": self.opts.seeds, "steps": [], "chosen": None, "reason": None}
+        self.rounds.append({"round": "full", "rows": n_t, "seeds": self.opts.seeds})
+        fit_rows = self.data.take(self.train_idx)
+        order = len(self.records)
+
+        def fit(cid: str) -> Work[bool]:
+            rec = self.records[cid]
+            units = cost(rec, n_t, self.n_cols, self.opts.utility) * self.opts.seeds
+            if self.spent + units > self.budget:
+                self.stopped = "budget"
+                self.full["skipped"] = "budget"
+                return False
+            if should_stop is not None and should_stop():
+                self.stopped = "user"
+                return False
+            runs = []
+            for j in range(self.opts.seeds):
+                st = candidate_settings(rec, self.base, n_t, self.orders)
+                st["seed"] = int(np.random.default_rng([self.seed, 93, j]).integers(2**31))
+                st["n_rows"] = None
+                if "m" in st:
+                    st["m"] = 1
+                res = yield from _quiet(synthesise_steps(fit_rows, st))
+                runs.append(score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed + j))
+            self.spent += units
+            rec["rounds"].append({"round": "full", "rows": n_t, "seeds": self.opts.seeds, "full": True,
+                                  "score": _mean_scores(runs), "runs": runs})
+            yield Step("optimise", 1, 1, "progress.optimise_confirm", {"rows": n_t, "candidate": cid})
+            return True
+
+        def entry(cid: str) -> dict:
+            x = self.records[cid]["rounds"][-1]
+            return {"id": cid, "score": x["score"], "runs": x["runs"]}
+
+        def step(challenger: str, incumbent: str) -> bool:
+            kept, why = beats(entry(challenger), entry(incumbent), self.opts)
+            self.full["steps"].append({"challenger": challenger, "incumbent": incumbent, "kept": kept, "reason": why})
+            if kept:
+                self.full["chosen"], self.full["reason"] = challenger, why
+            elif why == "not_significant" and self.full["reason"] == "defaults_best":
+                self.full["reason"] = why  # the defaults stay, but a challenger was better on average
+            return kept
+
+        if not (yield from fit("default")):
             return
-        d = self.records["default"]
-        have_d = (self.calibration or {}).get("default_full")
-        units = cost(self.records[best["id"]], n_t, self.n_cols, self.opts.utility) + (0 if have_d else cost(d, n_t, self.n_cols,
-                                                                                          self.opts.utility))
-        conf = {"rows": n_t, "candidate": best["id"]}
-        if self.spent + units > self.budget:
-            self.confirmation = {**conf, "kept": False, "skipped": "budget"}
+        inc = "default"
+        self.full["chosen"] = "default"
+        self.full["reason"] = "defaults_best"
+        if c0 != "default":
+            self.full["reason"] = "not_confirmed"  # until C0 is fitted at full size and wins there
+            if not (yield from fit(c0)):
+                return
+            if step(c0, "default"):
+                inc = c0
+        first = self.records[inc]
+        if first["method"] != "cart":
             return
-        if should_stop is not None and should_stop():
-            self.stopped = "user"
-            return
-        dfull = dict(have_d) if have_d else (yield from self._full_fit(d))
-        cfull = yield from self._full_fit(self.records[best["id"]])
-        if why == "defaults_outside_limits":
-            kept = rank_key(cfull, self.opts)[0] == 0 and rank_key(dfull, self.opts)[0] == 1
-        elif self.opts.criterion == "utility":
-            kept = _v(cfull["utility"]) < _v(dfull["utility"]) and _v(cfull["two_way_fit"]) <= _v(dfull["two_way_fit"])
-        else:
-            kept = _v(cfull["auc"]) < _v(dfull["auc"])
-        self.confirmation = {**conf, "kept": bool(kept), "default_full": _json_score(dfull),
-                             "candidate_full": _json_score(cfull)}
-        yield Step("optimise", 1, 1, "progress.optimise_confirm", {"rows": n_t, "candidate": best["id"]})
+        for f in FULL_FACTORS:
+            cid = f"{first['id']}-mb{f:g}"
+            self.records[cid] = {**{k: v for k, v in first.items() if k != "rounds"}, "id": cid,
+                                 "minbucket_factor": first["minbucket_factor"] * f, "order": order, "rounds": []}
+            order += 1
+            if not (yield from fit(cid)):
+                return
+            if not step(cid, inc):
+                return
+            inc = cid
 
     def final_choice(self, scored: list[dict]) -> tuple[dict, bool, str]:
-        """honest_choice, then the full-size confirmation: an unconfirmed challenger gives way to the
-        defaults (reason "not_confirmed")."""
+        """The full-size round's choice when it ran; else honest_choice on the deepest row-sample
+        round -- except that a challenger the full-size round had no budget (or time) to check gives
+        way to the defaults (reason "not_confirmed")."""
+        f = self.full
+        if f and f.get("chosen"):
+            c = next(x for x in scored if x["id"] == f["chosen"])
+            return c, rank_key(c["score"], self.opts)[0] == 0, f["reason"]
         best, within, why = honest_choice(scored, self.opts)
-        c = self.confirmation
-        if c and c["candidate"] == best["id"] and not c["kept"]:
+        if f is not None and best["id"] != "default":
             d = next(x for x in scored if x["id"] == "default")
             return d, rank_key(d["score"], self.opts)[0] == 0, "not_confirmed"
         return best, within, why
@@ -542,7 +644,11 @@ class Search:
         return self.records[cand["id"]]["rounds"][-1]
 
     def deepest(self) -> list[dict]:
-        """The candidates scored in the deepest round reached (the ones comparable with each other)."""
+        """The candidates scored in the deepest round reached (the ones comparable with each other):
+        those of the full-size round when it fitted any, else those of the deepest row-sample round."""
+        if self.full and self.full.get("chosen"):
+            return [{"id": r["id"], "order": r["order"], "score": r["rounds"][-1]["score"], "runs": r["rounds"][-1]["runs"]}
+                    for r in self.records.values() if r["rounds"] and r["rounds"][-1].get("full")]
         depth = max((len(r["rounds"]) for r in self.records.values()), default=0)
         if depth == 0:
             return []
@@ -572,7 +678,7 @@ class Search:
             cands.append(c)
         return {"options": self.opts.to_dict(), "budget": self.budget, "spent": self.spent,
                 "stopped": self.stopped, "rounds": self.rounds, "calibration": self.calibration,
-                "confirmation": self.confirmation,
+                "full_round": self.full,
                 "internal": {"train_rows": int(len(self.train_idx)), "validation_rows": int(len(self.val_idx))},
                 "visit_orders": self.orders, "candidates": cands,
                 "compared": [c["id"] for c in scored],

@@ -15,10 +15,12 @@ from py_engine.holdout import split
 from py_engine.optimise import (
     OptimiseOptions,
     Search,
+    beats,
     choose,
     honest_choice,
     internal_split,
     pareto_front,
+    rank_key,
     syn_optimised,
     syn_optimised_steps,
 )
@@ -261,9 +263,10 @@ def test_browser_entry_optimises_and_stop_keeps_best():
     assert out["n_rows"] == train.n_rows
 
 
-def test_utility_scored_against_held_out_rows():
-    """A candidate that returns its training rows unchanged scores 0 against them; the search scores
-    utility against the internal validation rows, where the copy gets no such free pass."""
+def test_utility_scored_in_sample_and_risk_against_held_out_rows():
+    """Utility as S_pMSE is defined: the synthetic rows against the rows they were made from (a
+    candidate that returns its training rows unchanged scores 0); the risk scores catch that copy
+    against the internal validation rows (every row copied, membership AUC far above 0.5)."""
     from py_engine.evaluation.utility import two_way_spmse
     from py_engine.optimise import score
 
@@ -271,10 +274,11 @@ def test_utility_scored_against_held_out_rows():
     tr, va = internal_split(ds.n_rows, 1)
     fit, val = ds.take(tr[:300]), ds.take(va)
     s = score(fit, fit, val, "two_way", 1)
-    assert two_way_spmse(fit, fit)["mean"] < 1e-9
-    assert s["two_way"] == pytest.approx(two_way_spmse(val, fit)["mean"])
-    assert s["two_way"] > 0.1
-    assert s["copies"] == pytest.approx(1.0)
+    assert s["two_way"] == s["two_way_fit"] == pytest.approx(two_way_spmse(fit, fit)["mean"])
+    assert s["two_way"] < 1e-9
+    assert s["copies"] == pytest.approx(1.0) and s["copies_excess"] > 0.5
+    assert s["auc"] > 0.9
+    assert rank_key(s, OptimiseOptions())[0] == 1  # outside the risk limits
 
 
 def test_risk_calibrated_at_full_size_when_defaults_break_limits_on_a_sample(monkeypatch):
@@ -290,7 +294,7 @@ def test_risk_calibrated_at_full_size_when_defaults_break_limits_on_a_sample(mon
                                          "methods": ["cart"]}).optimisation
     cal = o["calibration"]
     assert cal["rows"] == o["internal"]["train_rows"] > 200
-    d = next(c for c in o["candidates"] if c["id"] == "default")["rounds"][-1]["score"]
+    d = [x for x in next(c for c in o["candidates"] if c["id"] == "default")["rounds"] if not x.get("full")][-1]["score"]
     assert d["auc"] == pytest.approx(cal["default_full"]["auc"], abs=1e-5)
     assert d["auc_sample"] - d["auc"] == pytest.approx(cal["auc_offset"], abs=1e-5)
     # within the limits on the sample: nothing to calibrate
@@ -299,34 +303,94 @@ def test_risk_calibrated_at_full_size_when_defaults_break_limits_on_a_sample(mon
     assert o2["calibration"] is None
 
 
-def test_challenger_confirmed_on_the_whole_internal_train_part(monkeypatch):
-    """A challenger that won on row samples is refitted with the defaults on all internal train rows;
-    it is kept only if it wins there too, else the defaults stay (reason "not_confirmed")."""
+def test_full_size_rule_known_answer():
+    """`beats`, the full-size round's rule, on fixed scored candidates (three paired seeds)."""
+    opts = OptimiseOptions()
+    inc = _with_runs("default", 0, [2.0, 2.1, 2.2])
+    # gains 0.3, 0.35, 0.3: consistently better, within the limits
+    assert beats(_with_runs("h", 1, [1.7, 1.75, 1.9]), inc, opts) == (True, "significant")
+    # gains 0.4, -0.2, 0.2: better on average, by less than 2 SE
+    assert beats(_with_runs("h", 1, [1.6, 2.3, 2.0]), inc, opts) == (False, "not_significant")
+    # worse on average
+    assert beats(_with_runs("h", 1, [2.1, 2.2, 2.2]), inc, opts) == (False, "defaults_best")
+    # much better but membership AUC 0.56 > 0.55 at full size: never taken
+    assert beats(_with_runs("h", 1, [1.0, 1.0, 1.0], [0.56] * 3), inc, opts) == (False, "outside_limits")
+    # better by 2 SE but worse in-sample on two-way S_pMSE (the guard of the logit measure)
+    assert beats(_with_runs("h", 1, [1.7, 1.75, 1.9], fit=[2.3, 2.4, 2.5]), inc, opts) == (False, "not_significant")
+    # the incumbent breaks the limits, the challenger meets them
+    risky = _with_runs("default", 0, [2.0, 2.1, 2.2], [0.6] * 3)
+    assert beats(_with_runs("h", 1, [2.5, 2.5, 2.5]), risky, opts) == (True, "defaults_outside_limits")
+    # "risk": the test is on membership AUC
+    r = OptimiseOptions(criterion="risk")
+    assert beats(_with_runs("h", 1, [2.0, 2.1, 2.2], [0.50, 0.505, 0.495]), inc, r) == (True, "significant")
+    assert beats(_with_runs("h", 1, [1.0, 1.0, 1.0], [0.52] * 3), inc, r) == (False, "defaults_best")
+
+
+def _full_search(monkeypatch, fake_beats=None):
     import py_engine.optimise as opt
 
-    monkeypatch.setattr(opt, "MAX_ROUND_ROWS", 200)
+    monkeypatch.setattr(opt, "MAX_ROUND_ROWS", 200)  # row samples of 200, the whole internal train part 337
     grid = opt.candidate_grid
     monkeypatch.setattr(opt, "candidate_grid", lambda methods: grid(methods)[:3])
-    real = opt.honest_choice
+    if fake_beats is not None:
+        monkeypatch.setattr(opt, "beats", fake_beats)
+    return syn_optimised(_table(450), {"seed": 1}, {"budget": 10**9, "seeds": 2, "methods": ["cart"]})
+
+
+def test_full_size_round_steps_down_minbucket(monkeypatch):
+    """The row samples are smaller than the internal train part: the defaults, then minbucket x 0.5
+    and x 0.25 are fitted on all of it with the same seeds; each step is taken only if the one
+    before won (fixed sequence), and the chosen candidate's minbucket is used for the final run."""
+    seen = []
+
+    def smaller_wins(ch, inc, opts):
+        seen.append((ch["id"], inc["id"], len(ch["runs"]), [r["utility"] for r in inc["runs"]]))
+        return True, "significant"
+
+    r = _full_search(monkeypatch, smaller_wins)
+    o = r.optimisation
+    f = o["full_round"]
+    assert f["rows"] == o["internal"]["train_rows"] > 200
+    assert [(s["challenger"], s["incumbent"]) for s in f["steps"]] == [("default-mb0.5", "default"),
+                                                                        ("default-mb0.25", "default-mb0.5")]
+    assert (o["chosen"], o["reason"]) == ("default-mb0.25", "significant")
+    assert sorted(o["compared"]) == ["default", "default-mb0.25", "default-mb0.5"]
+    assert all(n == 2 for _, _, n, _ in seen)
+    c = next(x for x in o["candidates"] if x["id"] == "default-mb0.25")
+    assert c["minbucket_factor"] == 0.25 and c["rounds"][-1]["full"]
+    from py_engine.synthesis import auto_minbucket
+
+    assert r.settings.minbucket == o["settings"]["minbucket"] == max(1, round(0.25 * auto_minbucket(450)))
+
+    # the first step lost: nothing more is fitted, the defaults stay
+    r2 = _full_search(monkeypatch, lambda ch, inc, opts: (False, "not_significant"))
+    o2 = r2.optimisation
+    assert [s["challenger"] for s in o2["full_round"]["steps"]] == ["default-mb0.5"]
+    assert (o2["chosen"], o2["reason"]) == ("default", "not_significant")
+    assert not any(c["id"] == "default-mb0.25" and c["rounds"] for c in o2["candidates"])
+
+
+def test_full_size_round_confirms_a_row_sample_winner(monkeypatch):
+    """A challenger that won on row samples is fitted with the defaults on all internal train rows;
+    if it loses there the defaults stay (reason "not_confirmed"); no budget for the round: the
+    defaults stay too."""
+    import py_engine.optimise as opt
 
     def pick_challenger(scored, opts):
-        c = next(x for x in scored if x["id"] != "default")
-        return c, True, "significant"
+        return next(x for x in scored if x["id"] != "default"), True, "significant"
 
     monkeypatch.setattr(opt, "honest_choice", pick_challenger)
-    ds = _table(450)
-    o = syn_optimised(ds, {"seed": 1}, {"budget": 10**9, "seeds": 2, "methods": ["cart"]}).optimisation
-    c = o["confirmation"]
-    assert c["rows"] == o["internal"]["train_rows"] and c["candidate"] != "default"
-    cf, df = c["candidate_full"], c["default_full"]
-    assert c["kept"] == (cf["utility"] < df["utility"] and cf["two_way_fit"] <= df["two_way_fit"])
-    assert (o["chosen"], o["reason"]) == ((c["candidate"], "significant") if c["kept"] else ("default", "not_confirmed"))
-    # no budget left for the check: the defaults stay
-    monkeypatch.setattr(opt, "honest_choice", real)
-    small = Search(ds, {"seed": 1}, OptimiseOptions(budget=10**9, seeds=2, methods=["cart"]), 1)
+    o = _full_search(monkeypatch, lambda ch, inc, opts: (False, "defaults_best")).optimisation
+    steps = o["full_round"]["steps"]
+    assert steps[0]["incumbent"] == "default" and steps[0]["challenger"] not in ("default", "default-mb0.5")
+    assert [s["challenger"] for s in steps[1:]] == ["default-mb0.5"]  # then the leaf step on the defaults
+    assert (o["chosen"], o["reason"]) == ("default", "not_confirmed")
+    # no budget left for the round: the row-sample winner is not taken unchecked
+    small = Search(_table(450), {"seed": 1}, OptimiseOptions(budget=10**9, seeds=2, methods=["cart"]), 1)
     drive(small.run())
-    small.budget = small.spent  # as if the plan had used it all
-    small.confirmation = None
-    monkeypatch.setattr(opt, "honest_choice", pick_challenger)
-    drive(small.confirm())
-    assert small.confirmation["skipped"] == "budget" and small.best()["id"] == "default"
+    for rec in small.records.values():
+        rec["rounds"] = [x for x in rec["rounds"] if not x.get("full")]
+    small.budget, small.full = small.spent, None  # as if the row-sample rounds had used it all
+    drive(small.full_round())
+    assert small.full["skipped"] == "budget" and small.stopped == "budget"
+    assert small.best()["id"] == "default" and small.record()["reason"] == "not_confirmed"
