@@ -142,7 +142,15 @@ def write_md(runs: dict) -> None:
              "28.0 / 28.7, logit 21.7 / 14.2 / 12.8 / 11.1 / 10.3 / 11.0, ML ratio 0.818 / 0.851 / 0.867 / 0.863 /",
              "0.889 / 0.865; the baseline at 0.5 / 1 / 3 / 10: 2-way 105.7 / 105.0 / 98.2 / 98.8, logit 34.2 /",
              "35.0 / 34.9 / 34.4. So the ML ratio targets at epsilon 1 (0.87) and 10 (0.89) are at the edge of",
-             "what MST reaches: met in one of the two sets at epsilon 1, in neither at epsilon 10.", "",
+             "what MST reaches: over the three sets measured today met in two at epsilon 1 (0.863 / 0.873 /",
+             "0.896), in none at epsilon 10 (0.865 / 0.842 / 0.877).",
+             "Grid by epsilon (py_engine/dp/domain.py grid_for_epsilon, MST and the baseline; rows at 3b45afc):",
+             "the declared bins of the non-integer grids (fnlwgt 64, capital gain/loss 40) doubled at epsilon",
+             "10 (x 2^log10 epsilon above 1). Against the 029f3dd set: 2-way 26.0 vs 27.0 at epsilon 3, 26.5 vs",
+             "27.4 at 10, logit 10.0 / 10.9 vs 10.1 / 11.0. Tried and not kept: the grid coarser below epsilon",
+             "1 (half at 0.1): MST 2-way 101.4 / 54.9 / 41.7 and logit 24.3 / 15.7 / 13.2 at epsilon 0.1 / 0.3",
+             "/ 0.5, against 105.9 / 46.8 / 40.2 and 23.1 / 15.3 / 13.6 with the declared grid (whose rows",
+             "below epsilon 1 are kept here, measured at 029f3dd: the same code path).", "",
              "| mechanism | epsilon | seeds | " + " | ".join(c[1] for c in COLS)
              + " | logit | design columns | dropped | commit |",
              "|---|---:|---|" + "---:|" * len(COLS) + "---|---:|---:|---|"]

@@ -340,8 +340,8 @@ def test_grid_is_a_function_of_epsilon_and_the_domain_only():
     logd = ColumnDomain("w", "number", lower=0, upper=1e6, bins=64, scale="log", special=[0.0], decimals=0,
                         missing=[""])
     assert grid_for_epsilon(logd, "integer", 1.0).bins == 64
-    assert grid_for_epsilon(logd, "integer", 0.1).bins == 32
-    assert grid_for_epsilon(logd, "integer", 0.01).bins == 32
+    assert grid_for_epsilon(logd, "integer", 0.1) is logd  # never coarser than declared
+    assert grid_for_epsilon(logd, "integer", 0.01) is logd
     assert grid_for_epsilon(logd, "integer", 10).bins == 128
     assert grid_for_epsilon(logd, "integer", 100).bins == 128
     assert grid_for_epsilon(logd, "numeric", 3).bins == round(64 * 2 ** math.log10(3))
@@ -353,7 +353,7 @@ def test_grid_is_a_function_of_epsilon_and_the_domain_only():
     small = ColumnDomain("k", "number", lower=0, upper=100, bins=64, decimals=0, special=[], missing=[""])
     assert grid_for_epsilon(small, "integer", 10).bins == 100
     assert grid_for_epsilon(small, "numeric", 10).bins == 128
-    tiny = ColumnDomain("t", "number", lower=0, upper=1, bins=10, decimals=None, special=[], missing=[""])
-    assert grid_for_epsilon(tiny, "numeric", 0.1).bins == 8
+    tiny = ColumnDomain("t", "number", lower=0, upper=1, bins=4, decimals=None, special=[], missing=[""])
+    assert grid_for_epsilon(tiny, "numeric", 0.1).bins == 4 and grid_for_epsilon(tiny, "numeric", 10).bins == 8
     cat = ColumnDomain("c", "categorical", levels=["a"], missing=[""])
     assert grid_for_epsilon(cat, "categorical", 0.1) is cat
