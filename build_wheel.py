@@ -458,7 +458,9 @@ def lock_file(manifest: dict, engine: Path, meta: dict) -> dict:
     packages[meta["name"]] = {
         "name": meta["name"], "version": meta["version"], "file_name": engine.name, "install_dir": "site",
         "sha256": sha256_file(engine), "package_type": "package", "imports": [meta["package"]],
-        "depends": ["numpy", "pandas", "scipy", "scikit-learn"], "unvendored_tests": False,
+        # what importing the engine needs (page-ready); scipy and scikit-learn, which synthesis and
+        # evaluation need, are loaded by web/js/worker.js right after (LATER_PACKAGES)
+        "depends": ["numpy", "pandas"], "unvendored_tests": False,
         "shared_library": False,
     }
     return {"info": manifest["lock_info"], "packages": packages}

@@ -172,6 +172,9 @@ async function main() {
       showStatus();
     },
     onRestart,
+    onWarm: (msg) => {
+      state.warmStored = msg.stored; // benchmarks/startup.py waits for it before a warm visit
+    },
   });
   await setLanguage(pickLanguage());
   if (location.protocol === "file:" && !globalThis.LocalSynthPortable) $("#file-protocol").hidden = false;

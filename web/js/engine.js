@@ -6,8 +6,9 @@ export const MAX_FILE_BYTES = 300 * 1024 * 1024;
 export const MAX_FILE_MB = 300; // MAX_FILE_BYTES in MiB, as the page states it
 
 export class Engine {
-  constructor({ onLoadProgress, onLoadError, onRestart } = {}) {
+  constructor({ onLoadProgress, onLoadError, onRestart, onWarm } = {}) {
     this.onLoadProgress = onLoadProgress || (() => {});
+    this.onWarm = onWarm || (() => {});
     this.onLoadError = onLoadError || (() => {});
     this.onRestart = onRestart || (() => {});
     this.nextId = 1;
@@ -41,6 +42,7 @@ export class Engine {
   receive(msg) {
     if (msg.id === 0) {
       if (msg.type === "progress") this.onLoadProgress(msg);
+      else if (msg.type === "warm") this.onWarm(msg);
       else if (msg.type === "error") this.onLoadError(msg.error);
       return;
     }

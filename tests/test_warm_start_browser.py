@@ -1,0 +1,121 @@
+"""The warm start (issue 11) in the real page: a second visit restores the memory snapshot and the
+cached package files and bytecode, and gives the same bytes for a seed as the first visit and as
+CPython; a damaged cache is not trusted: the page starts cold and stores a fresh one."""
+
+from __future__ import annotations
+
+from conftest import REAL, wait_ready
+from helpers_engine import load_bytes
+from test_synthesis_browser import SYNTH_IN_PAGE
+
+from py_engine.dataset import to_csv_bytes
+from py_engine.synthesis import syn
+
+WARM_STORED = "() => Array.isArray(window.localsynth.state.warmStored)"
+TIMINGS_WARM = "() => window.localsynth.state.timings.warm"
+
+# Damage both entries, keeping their build and length: the snapshot becomes noise, and the files
+# blob a well-formed one that names a shared library that does not exist (so the warm start fails
+# only once Python runs, and must fall back).
+DAMAGE = """async () => {
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open("localsynth-warm", 1);
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => no(r.error);
+  });
+  const get = (name) => new Promise((ok) => {
+    const r = db.transaction("entries").objectStore("entries").get(name);
+    r.onsuccess = () => ok(r.result);
+  });
+  const put = (name, entry) => new Promise((ok) => {
+    const tx = db.transaction("entries", "readwrite");
+    tx.objectStore("entries").put(entry, name);
+    tx.oncomplete = ok;
+  });
+  const snap = await get("snapshot");
+  const noise = new Uint8Array(snap.bytes.byteLength).fill(7);
+  await put("snapshot", { ...snap, bytes: noise.buffer });
+  const files = await get("files");
+  const enc = new TextEncoder();
+  const meta = enc.encode(JSON.stringify({ format: 1, packages: { numpy: ["/nowhere/missing.so"] }, stdlib_dir: "/x" }));
+  const path = enc.encode("#meta");
+  const blob = new Uint8Array(8 + 4 + 4 + path.length + 4 + meta.length);
+  blob.set(enc.encode("LSWARM1\\n"), 0);
+  const v = new DataView(blob.buffer);
+  v.setUint32(8, 1, true);
+  v.setUint32(12, path.length, true);
+  blob.set(path, 16);
+  v.setUint32(16 + path.length, meta.length, true);
+  blob.set(meta, 20 + path.length);
+  await put("files", { ...files, bytes: blob.buffer, length: blob.byteLength });
+  return [snap.build === files.build, snap.bytes.byteLength];
+}"""
+
+
+def _synthesise(page) -> str:
+    data = (REAL / "wage.csv").read_bytes()
+    return page.evaluate(SYNTH_IN_PAGE, [data.decode("utf-8"), "wage.csv", {"method": "cart", "seed": 5}])
+
+
+def test_a_second_visit_starts_warm_and_gives_the_same_bytes(browser, server):
+    ctx = browser.new_context(service_workers="block")
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(240_000)
+        page.goto(server.url + "?lang=en")
+        wait_ready(page)
+        assert page.evaluate(TIMINGS_WARM) == {"snapshot": False, "files": False}
+        first = _synthesise(page)
+        page.wait_for_function(WARM_STORED)
+        assert sorted(page.evaluate("() => window.localsynth.state.warmStored")) == ["files", "snapshot"]
+        page.close()
+
+        page = ctx.new_page()
+        page.set_default_timeout(240_000)
+        page.goto(server.url + "?lang=en")
+        wait_ready(page)
+        assert page.evaluate(TIMINGS_WARM) == {"snapshot": True, "files": True}
+        second = _synthesise(page)
+        data = (REAL / "wage.csv").read_bytes()
+        on_cpython = to_csv_bytes(syn(load_bytes(data, name="wage.csv"), {"method": "cart", "seed": 5}).synthetic)
+        assert len(first) > 1000
+        assert first == second == on_cpython.decode("utf-8")
+    finally:
+        ctx.close()
+
+
+def test_a_damaged_cache_starts_cold_and_is_stored_again(browser, server):
+    ctx = browser.new_context(service_workers="block")
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(240_000)
+        page.goto(server.url + "?lang=en")
+        wait_ready(page)
+        page.wait_for_function(WARM_STORED)
+        same_build, length = page.evaluate(DAMAGE)
+        assert same_build and length > 1_000_000
+        page.close()
+
+        page = ctx.new_page()
+        page.set_default_timeout(240_000)
+        messages: list[str] = []
+        page.on("console", lambda m: messages.append(m.text))
+        page.goto(server.url + "?lang=en")
+        wait_ready(page)
+        # neither entry was used: the noise is no snapshot, and the files' warm start failed and fell back
+        assert page.evaluate(TIMINGS_WARM) == {"snapshot": False, "files": False}
+        assert any("warm start failed" in m for m in messages), messages
+        assert page.get_attribute("#runtime-status", "data-state") == "ready"
+        # the page works, and a fresh cache is stored for the next visit
+        out = _synthesise(page)
+        assert out.count("\n") > 100
+        page.wait_for_function(WARM_STORED)
+        page.close()
+
+        page = ctx.new_page()
+        page.set_default_timeout(240_000)
+        page.goto(server.url + "?lang=en")
+        wait_ready(page)
+        assert page.evaluate(TIMINGS_WARM) == {"snapshot": True, "files": True}
+    finally:
+        ctx.close()
