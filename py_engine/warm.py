@@ -217,8 +217,11 @@ def collect(packages: list[str], in_snapshot: list[str] = (), stdlib_zip: str = 
             stdlib_dir: str = STDLIB_DIR) -> bytes:
     """The warm-start blob for these (Pyodide package) names: their files and the bytecode of what is imported.
 
-    `in_snapshot`: modules the memory snapshot already holds (a warm start never imports them)."""
+    `in_snapshot`: modules the memory snapshot already holds (a warm start never imports them).
+    Python stops writing bytecode again (prepare() let it, for the start only)."""
     import json
+
+    sys.dont_write_bytecode = True
     files: list[tuple[str, bytes]] = []
     sources: set[str] = set()
     skip = set(in_snapshot)
