@@ -27,6 +27,11 @@ How it works
   whole of T, and then minbucket x 0.5 and x 0.25 (FULL_FACTORS) in a fixed sequence, each with the
   same seeds and the rule `beats`: leaf size matters only at full size (on row samples in-sample
   S_pMSE cannot tell leaf sizes apart; Adult: benchmarks/results/optimise.md).
+- The leaf repair (`leaf_repair`): when the last round covered the whole internal train part and the
+  rule left the defaults only because they broke the risk limits, the defaults with minbucket x
+  1.25, 1.5, 2, 3 (REPAIR_FACTORS, below the chosen candidate's factor) are tried in turn up to the
+  first within the limits, the least departure from the defaults that meets them; it is chosen unless
+  the far candidate beats it (`beats`). The grid's leaf sizes (x 1, 2, 4) jump past the limit.
 - Choice rule (`choose`): "utility" -- the most useful candidate whose copies are at most natural +
   `max_copies_excess` and whose membership AUC is at most `max_auc`; "risk" -- the candidate of least
   membership AUC among those with utility at most `utility_target` (and copies within the limit). If
@@ -284,6 +289,7 @@ def honest_choice(scored: list[dict], opts: OptimiseOptions) -> tuple[dict, bool
 
 
 FULL_FACTORS = (0.5, 0.25)  # the full-size round: minbucket x these factors of the incumbent's, in turn
+REPAIR_FACTORS = (1.25, 1.5, 2.0, 3.0)  # `leaf_repair`: the defaults' minbucket x these, in turn
 
 
 def beats(challenger: dict, incumbent: dict, opts: OptimiseOptions) -> tuple[bool, str]:
@@ -390,6 +396,7 @@ class Search:
         self.rounds: list[dict] = []
         self.calibration: dict | None = None
         self.full: dict | None = None  # the full-size round (`full_round`)
+        self.repair: dict | None = None  # the least departure from the defaults within the limits (`leaf_repair`)
 
     def schedule(self, top: int | None = None) -> list[tuple[int, int]]:
         """(rows, seeds) per round: rows x ETA each round up to `top` (the internal train size, at most
@@ -483,6 +490,75 @@ class Search:
         yield from self.calibrate(plan[-1][0] if plan else 0, should_stop)
         if not self.stopped and plan and plan[-1][0] < len(self.train_idx):
             yield from self.full_round(should_stop)
+        elif not self.stopped and plan:
+            yield from self.leaf_repair(len(plan), plan[-1], should_stop)
+
+    def leaf_repair(self, rnd: int, last: tuple[int, int], should_stop=None) -> Work[None]:
+        """When the last round ran on the whole internal train part, the defaults break the risk limits
+        and the rule moved to a CART candidate C within them (reason "defaults_outside_limits"): the
+        grid's leaf sizes jump (minbucket x 1, 2, 4), so C may lie far beyond the limit. The defaults
+        stay the null hypothesis, so the search looks for the least departure from them that meets
+        the limits: the defaults with minbucket x REPAIR_FACTORS (only those below C's factor), in
+        turn, the same rows and seeds as the last round, up to the first one within the limits, R
+        (the limits judged as everywhere else: the mean over the seeds, at most max_auc and natural +
+        max_copies_excess). R replaces C as the choice unless C beats R by the rule `beats` (2 SEs of
+        the paired difference): both meet the limits, and the utility ranking between them on few
+        seeds is mostly noise. Recorded in `repair`: tried [{id, within}], chosen, reason."""
+        scored = self.deepest()
+        if not scored or "default" not in self.records or self.opts.criterion != "utility":
+            return
+        c, _, why = honest_choice(scored, self.opts)
+        rec_c = self.records[c["id"]]
+        if why != "defaults_outside_limits" or rec_c["method"] != "cart":
+            return
+        rows, n_seeds = last
+        default = self.records["default"]
+        self.repair = {"rows": rows, "seeds": n_seeds, "tried": [], "chosen": c["id"], "reason": why}
+        rng = np.random.default_rng([self.seed, 77, rnd - 1])
+        sub = np.sort(rng.choice(self.train_idx, size=rows, replace=False)).astype(np.intp)
+        fit_rows = self.data.take(sub)
+        order = len(self.records)
+        for f in REPAIR_FACTORS:
+            if f >= rec_c["minbucket_factor"]:
+                break
+            cid = f"default-mb{f:g}"
+            rec = {**{k: v for k, v in default.items() if k != "rounds"}, "id": cid,
+                   "minbucket_factor": default["minbucket_factor"] * f, "order": order, "rounds": []}
+            units = cost(rec, rows, self.n_cols, self.opts.utility) * n_seeds
+            if self.spent + units > self.budget:
+                self.stopped = "budget"
+                self.repair["skipped"] = "budget"
+                return
+            if should_stop is not None and should_stop():
+                self.stopped = "user"
+                return
+            self.records[cid] = rec
+            order += 1
+            runs = []
+            for j in range(n_seeds):
+                st = candidate_settings(rec, self.base, rows, self.orders)
+                st["seed"] = int(np.random.default_rng([self.seed, 91, rnd - 1, j]).integers(2**31))
+                st["n_rows"] = None
+                if "m" in st:
+                    st["m"] = 1
+                res = yield from _quiet(synthesise_steps(fit_rows, st))
+                runs.append(score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed + j))
+            self.spent += units
+            x = {"round": rnd, "rows": rows, "seeds": n_seeds, "repair": True, "score": _mean_scores(runs)}
+            if n_seeds > 1:
+                x["runs"] = runs
+            rec["rounds"].append(x)
+            within = rank_key(x["score"], self.opts)[0] == 0
+            self.repair["tried"].append({"id": cid, "within": within})
+            yield Step("optimise", 1, 1, "progress.optimise_confirm", {"rows": rows, "candidate": cid})
+            if not within:
+                continue
+            r_entry = {"id": cid, "score": x["score"], "runs": x.get("runs")}
+            kept, how = beats({"id": c["id"], "score": c["score"], "runs": c.get("runs")}, r_entry, self.opts)
+            self.repair["challenger"] = how  # C against R by `beats`
+            if not kept:
+                self.repair["chosen"], self.repair["reason"] = cid, "least_departure"
+            return
 
     def _full_fit(self, cand: dict) -> Work[dict]:
         """Fit a candidate on the whole internal train part (one seed, the same for every candidate)
@@ -596,6 +672,10 @@ class Search:
         if f and f.get("chosen"):
             c = next(x for x in scored if x["id"] == f["chosen"])
             return c, rank_key(c["score"], self.opts)[0] == 0, f["reason"]
+        p = self.repair
+        if p and p.get("chosen"):
+            c = next(x for x in scored if x["id"] == p["chosen"])
+            return c, rank_key(c["score"], self.opts)[0] == 0, p["reason"]
         best, within, why = honest_choice(scored, self.opts)
         if f is not None and best["id"] != "default":
             d = next(x for x in scored if x["id"] == "default")
@@ -649,12 +729,13 @@ class Search:
         if self.full and self.full.get("chosen"):
             return [{"id": r["id"], "order": r["order"], "score": r["rounds"][-1]["score"], "runs": r["rounds"][-1]["runs"]}
                     for r in self.records.values() if r["rounds"] and r["rounds"][-1].get("full")]
-        depth = max((len(r["rounds"]) for r in self.records.values()), default=0)
+        depth = max((r["rounds"][-1]["round"] for r in self.records.values() if r["rounds"]
+                     and isinstance(r["rounds"][-1]["round"], int)), default=0)
         if depth == 0:
             return []
         out = []
         for r in self.records.values():
-            if len(r["rounds"]) == depth:
+            if r["rounds"] and r["rounds"][-1]["round"] == depth:
                 out.append({"id": r["id"], "order": r["order"], "score": r["rounds"][-1]["score"],
                             "runs": r["rounds"][-1].get("runs")})
         return out
@@ -678,7 +759,7 @@ class Search:
             cands.append(c)
         return {"options": self.opts.to_dict(), "budget": self.budget, "spent": self.spent,
                 "stopped": self.stopped, "rounds": self.rounds, "calibration": self.calibration,
-                "full_round": self.full,
+                "full_round": self.full, "repair": self.repair,
                 "internal": {"train_rows": int(len(self.train_idx)), "validation_rows": int(len(self.val_idx))},
                 "visit_orders": self.orders, "candidates": cands,
                 "compared": [c["id"] for c in scored],

@@ -394,3 +394,48 @@ def test_full_size_round_confirms_a_row_sample_winner(monkeypatch):
     drive(small.full_round())
     assert small.full["skipped"] == "budget" and small.stopped == "budget"
     assert small.best()["id"] == "default" and small.record()["reason"] == "not_confirmed"
+
+
+def _repair_search(monkeypatch, factor=4.0, kept=False, max_auc=1.0, why="defaults_outside_limits"):
+    """A search (the defaults and one candidate: one round) on the whole internal train part (337 rows),
+    with the rule forced to leave the defaults for a CART candidate of minbucket x `factor`."""
+    import py_engine.optimise as opt
+
+    monkeypatch.undo()  # the patches of an earlier call
+    grid = opt.candidate_grid
+    monkeypatch.setattr(opt, "candidate_grid", lambda methods: [c for c in grid(methods) if c["id"] == "default"
+                                                                or c["minbucket_factor"] == factor][:2])
+    def leave_defaults(scored, opts):
+        c = next(x for x in scored if x["id"] != "default" and not x["id"].startswith("default-"))
+        return c, True, why
+
+    monkeypatch.setattr(opt, "honest_choice", leave_defaults)
+    monkeypatch.setattr(opt, "beats", lambda ch, inc, opts: (kept, "significant" if kept else "defaults_best"))
+    return syn_optimised(_table(450), {"seed": 1}, {"budget": 10**9, "seeds": 2, "max_auc": max_auc,
+                                                    "methods": ["cart"]})
+
+
+def test_leaf_repair_takes_least_departure_from_defaults_within_limits(monkeypatch):
+    """The defaults break the limits and the rule moved to minbucket x 4: the defaults with minbucket
+    x 1.25, 1.5, ... are fitted in turn (same rows and seeds as the last round) up to the first within
+    the limits, which is chosen unless the far candidate beats it (`beats`)."""
+    from py_engine.synthesis import auto_minbucket
+
+    r = _repair_search(monkeypatch)
+    o = r.optimisation
+    assert o["repair"]["tried"] == [{"id": "default-mb1.25", "within": True}]
+    assert (o["chosen"], o["reason"]) == ("default-mb1.25", "least_departure")
+    assert "default-mb1.25" in o["compared"]
+    c = next(x for x in o["candidates"] if x["id"] == "default-mb1.25")
+    assert c["rounds"][-1]["repair"] and c["rounds"][-1]["rows"] == o["internal"]["train_rows"]
+    assert len(c["rounds"][-1]["runs"]) == 2
+    assert r.settings.minbucket == o["settings"]["minbucket"] == max(1, round(1.25 * auto_minbucket(450)))
+    # the far candidate beats the nearer one: it stays
+    o2 = _repair_search(monkeypatch, kept=True).optimisation
+    assert o2["chosen"] != "default-mb1.25" and o2["reason"] == "defaults_outside_limits"
+    # none within the limits: every factor below the candidate's is tried, the candidate stays
+    o3 = _repair_search(monkeypatch, factor=2.0, max_auc=0.0).optimisation
+    assert [t["id"] for t in o3["repair"]["tried"]] == ["default-mb1.25", "default-mb1.5"]
+    assert o3["chosen"] == o3["repair"]["chosen"] and not o3["chosen"].startswith("default")
+    # the defaults were not left for the limits: no repair
+    assert _repair_search(monkeypatch, why="significant").optimisation["repair"] is None
