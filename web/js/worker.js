@@ -131,7 +131,8 @@ function warmClear(db) {
 /** Store an entry; true once written. */
 async function warmPut(db, name, build, bytes) {
   if (!db) return false;
-  const copy = bytes.slice().buffer;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const copy = whole ? bytes.buffer : bytes.slice().buffer; // (tens of MB: no copy when not needed)
   return new Promise((resolve) => {
     try {
       const tx = db.transaction("entries", "readwrite");
