@@ -45,9 +45,10 @@ NOTES = [
     "numpy and the engine) and loading scipy and scikit-learn, which reading a table does not need. "
     "Changes: scipy and scikit-learn load after page_ready (web/js/worker.js LATER_PACKAGES); a memory "
     "snapshot of the started interpreter (Pyodide's makeMemorySnapshot, taken before any package: it "
-    "cannot hold shared libraries); the unpacked files of numpy, pandas and the engine with checked "
+    "cannot hold shared libraries); the unpacked files of numpy, pandas and the engine with "
     "hash-based bytecode (PEP 552) of what the start imports, and the standard library's bytecode "
-    "(py_engine/warm.py); pandas' import no longer reads all of dateutil's zones (warm.utc_zone, cold "
+    "(py_engine/warm.py); in the portable folder, the checked runtime core (instead of decoding its "
+    "payload scripts again); pandas' import no longer reads all of dateutil's zones (warm.utc_zone, cold "
     "and warm). What is left of a warm start is mostly running pandas' and numpy's module code, which "
     "no cache can skip: a snapshot after importing them would have to hold their shared libraries.",
 ]

@@ -8,9 +8,12 @@ and `sys.dont_write_bytecode` is set. The worker (web/js/worker.js) therefore as
 start of a build is done, for `collect(packages)`: one blob (format below) with
 - every file of those packages' distributions, as the first start unpacked them from wheels whose
   sha256 Pyodide checked against the build's pyodide-lock.json;
-- for each imported module of those packages, a pyc checked against the hash of its source (PEP 552,
-  "checked hash-based"): Python itself recompiles any module whose source is not byte for byte the
-  one the pyc was made from, so a stale cache cannot run old code;
+- for each imported module of those packages, a hash-based pyc (PEP 552) made from the very source
+  that goes in the same blob (the pyc Python wrote on import is taken only while its date and size
+  still match the source, else the source is compiled). The pyc is "unchecked": source and
+  bytecode are written together from one blob, so Python need not read and hash every source again
+  on import (it would: 360 more file reads of the warm start); `hash_pyc(..., checked=True)` makes
+  the checked kind, which Python validates against the source itself;
 - for each imported module of the standard library, its bytecode under `STDLIB_DIR`, which
   `use_stdlib_bytecode()` lets the zip's modules use (`StdlibBytecode`: the zip's own spec, only the
   code unmarshalled instead of compiled). The zip has no sources on disk to check against; the
@@ -39,7 +42,8 @@ FORMAT = 1
 META = "#meta"
 STDLIB_ZIP = "/lib/python312.zip/"
 STDLIB_DIR = "/lib/python3.12/localsynth-stdlib-pyc"
-_FLAGS_CHECKED_HASH = (0b11).to_bytes(4, "little")  # PEP 552: hash-based, check_source
+# PEP 552 flags: bit 0 hash-based, bit 1 check_source
+_FLAGS_HASH = {True: (0b11).to_bytes(4, "little"), False: (0b01).to_bytes(4, "little")}
 
 
 def prepare() -> None:
@@ -174,9 +178,9 @@ def unpack(blob: bytes) -> list[tuple[str, bytes]]:
     return out
 
 
-def checked_hash_pyc(code_bytes: bytes, source: bytes) -> bytes:
-    """A PEP 552 checked hash-based pyc: magic, flags 0b11, siphash of the source, marshalled code."""
-    return importlib.util.MAGIC_NUMBER + _FLAGS_CHECKED_HASH + importlib.util.source_hash(source) + code_bytes
+def hash_pyc(code_bytes: bytes, source: bytes, checked: bool = False) -> bytes:
+    """A PEP 552 hash-based pyc: magic, flags (0b11 checked, 0b01 unchecked), siphash of the source, code."""
+    return importlib.util.MAGIC_NUMBER + _FLAGS_HASH[checked] + importlib.util.source_hash(source) + code_bytes
 
 
 def sourceless_pyc(code_bytes: bytes) -> bytes:
@@ -185,11 +189,14 @@ def sourceless_pyc(code_bytes: bytes) -> bytes:
 
 
 def _code_bytes(origin: str, source: bytes) -> bytes:
-    """The marshalled code of a module: from the pyc Python wrote while importing it, else compiled."""
+    """The marshalled code of a module: from the pyc Python wrote while importing it if that pyc is of
+    this source (its header's date and size, as Python checks them), else compiled from the source."""
     try:
         with open(importlib.util.cache_from_source(origin), "rb") as f:
             data = f.read()
-        if data[:4] == importlib.util.MAGIC_NUMBER and len(data) > 16:
+        st = os.stat(origin)
+        header = struct.pack("<III", 0, int(st.st_mtime) & 0xFFFFFFFF, len(source) & 0xFFFFFFFF)
+        if data[:4] == importlib.util.MAGIC_NUMBER and data[4:16] == header and len(data) > 16:
             return data[16:]
     except OSError:
         pass
@@ -239,7 +246,7 @@ def collect(packages: list[str], in_snapshot: list[str] = (), stdlib_zip: str = 
         if origin in sources:
             source = _read(origin)
             files.append((importlib.util.cache_from_source(origin),
-                          checked_hash_pyc(_code_bytes(origin, source), source)))
+                          hash_pyc(_code_bytes(origin, source), source)))
         elif origin.startswith(stdlib_zip) and spec.name not in skip:
             text = spec.loader.get_source(spec.name)
             if text is not None:

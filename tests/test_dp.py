@@ -357,3 +357,30 @@ def test_grid_is_a_function_of_epsilon_and_the_domain_only():
     assert grid_for_epsilon(tiny, "numeric", 0.1).bins == 4 and grid_for_epsilon(tiny, "numeric", 10).bins == 8
     cat = ColumnDomain("c", "categorical", levels=["a"], missing=[""])
     assert grid_for_epsilon(cat, "categorical", 0.1) is cat
+
+
+def test_a_column_declared_without_missing_values_gets_none():
+    from py_engine.dp.measure import cell_index
+    from py_engine.dp.method import fit_model, sample_model
+
+    ds = small(300)
+    cols = ["a", "b", "age"]
+    sug = suggest_domain(ds, cols)
+    assert all(c["missing"] == [] for c in sug["columns"])  # the table has no missing values
+    doms = check_domain(sug, ds.schema, cols)
+    assert doms["a"].size == 4 and doms["age"].size == doms["age"].bins
+    # a missing value still lands in exactly one cell: "other" for a category, the lowest bin for a number
+    extra = table("a,b,age\n,p,\nx,,40\n")
+    assert list(cell_index(doms["a"], extra.values["a"].astype(object), extra.missing["a"], "categorical")) == [3, 0]
+    assert cell_index(doms["age"], extra.values["age"], extra.missing["age"], ds.schema["age"].type)[0] == 0
+    model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=0.3, domain=sug), iters=50)
+    out = sample_model(model, 2000, 1, ds.schema, cols)
+    for c in cols:
+        assert not out[c][1].notna().any(), c  # no missing token written
+    # declared tokens are kept as they are
+    doc = {"format": "localsynth.dp-domain", "version": 1, "columns": [
+        {"name": "a", "kind": "categorical", "levels": ["x", "y", "z"], "missing": []},
+        {"name": "b", "kind": "categorical", "levels": ["p", "q"], "missing": ["", "NA"]},
+        {"name": "age", "kind": "number", "lower": 18, "upper": 80, "bins": 10, "missing": []}]}
+    d2 = check_domain(doc, ds.schema, cols)
+    assert d2["a"].missing == [] and d2["b"].missing == ["", "NA"] and d2["b"].size == 5

@@ -1,5 +1,5 @@
 """py_engine/warm.py, the warm-start cache's Python side (issue 11), on CPython: the blob format, the
-checked hash-based bytecode Python validates against its source, the standard-library bytecode
+hash-based bytecode (unchecked, and checked: validated by Python against its source), the standard-library bytecode
 served for modules of a zip without compiling them, and the UTC zone file."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_checked_hash_pyc_is_used_and_a_changed_source_is_not_run_from_it(clean_
     cache = folder / "__pycache__" / f"warm_mod_a.{sys.implementation.cache_tag}.pyc"
     cache.parent.mkdir()
     # a pyc made for this very source (but holding other code, to see which one runs)
-    cache.write_bytes(warm.checked_hash_pyc(code, src.read_bytes()))
+    cache.write_bytes(warm.hash_pyc(code, src.read_bytes(), checked=True))
     assert importlib.import_module("warm_mod_a").VALUE == "from the cached bytecode"
     del sys.modules["warm_mod_a"]
     # the source changes: Python checks the hash and compiles the new source instead
@@ -137,13 +137,39 @@ def test_collect_skips_what_the_snapshot_holds_and_keeps_the_packages_files(clea
     paths = [p for p, _ in entries[1:]]
     assert entries[0][0] == warm.META and meta["format"] == warm.FORMAT and "pytest" in meta["packages"]
     assert [p for p in paths if p.startswith(str(folder / "pyc"))] == [str(folder / "pyc" / "wplain.pyc")]
-    # pytest's own files, and a checked hash-based pyc for its imported modules
+    # pytest's own files, and an (unchecked) hash-based pyc of the same source for its imported modules
     import pytest as pt
 
     assert pt.__file__ in paths
     pyc = dict(entries[1:])[importlib.util.cache_from_source(pt.__file__)]
-    assert pyc[4:8] == (3).to_bytes(4, "little")
+    assert pyc[4:8] == (1).to_bytes(4, "little")
     assert pyc[8:16] == importlib.util.source_hash(open(pt.__file__, "rb").read())
+
+
+def test_an_unchecked_pyc_is_used_without_reading_the_source(clean_import):
+    folder = clean_import
+    src = folder / "warm_mod_b.py"
+    src.write_bytes(b"VALUE = 'from source'\n")
+    cache = folder / "__pycache__" / f"warm_mod_b.{sys.implementation.cache_tag}.pyc"
+    cache.parent.mkdir()
+    cache.write_bytes(warm.hash_pyc(marshal_code(b"VALUE = 'cached'\n", str(src)), src.read_bytes()))
+    src.write_bytes(b"VALUE = 'changed afterwards'\n")  # unchecked: Python does not look
+    assert importlib.import_module("warm_mod_b").VALUE == "cached"
+
+
+def test_a_stale_pyc_python_wrote_is_not_packed(clean_import):
+    """collect() reuses the pyc Python wrote on import only while it is of the current source."""
+    folder = clean_import
+    src = folder / "warm_mod_c.py"
+    src.write_bytes(b"VALUE = 1\n")
+    import py_compile
+
+    py_compile.compile(str(src), doraise=True)
+    code = warm._code_bytes(str(src), src.read_bytes())
+    assert __import__("marshal").loads(code).co_consts[0] == 1
+    src.write_bytes(b"VALUE = 22222\n")  # another size: the written pyc is stale
+    code = warm._code_bytes(str(src), src.read_bytes())
+    assert 22222 in __import__("marshal").loads(code).co_consts
 
 
 def test_utc_zone_file_reads_as_utc(tmp_path):

@@ -52,28 +52,39 @@ DAMAGE = """async () => {
 }"""
 
 
+def _visit(ctx, console: list[str] | None = None):
+    """Open the page in this context (its IndexedDB persists between visits) and wait for ready."""
+    page = ctx.new_page()
+    page.set_default_timeout(240_000)
+    if console is not None:
+        page.on("console", lambda m: console.append(m.text))
+    page.goto(ctx.localsynth_url)
+    wait_ready(page)
+    return page
+
+
+def _context(browser, server):
+    ctx = browser.new_context(service_workers="block")
+    ctx.localsynth_url = server.url + "?lang=en"
+    return ctx
+
+
 def _synthesise(page) -> str:
     data = (REAL / "wage.csv").read_bytes()
     return page.evaluate(SYNTH_IN_PAGE, [data.decode("utf-8"), "wage.csv", {"method": "cart", "seed": 5}])
 
 
 def test_a_second_visit_starts_warm_and_gives_the_same_bytes(browser, server):
-    ctx = browser.new_context(service_workers="block")
+    ctx = _context(browser, server)
     try:
-        page = ctx.new_page()
-        page.set_default_timeout(240_000)
-        page.goto(server.url + "?lang=en")
-        wait_ready(page)
+        page = _visit(ctx)
         assert page.evaluate(TIMINGS_WARM) == {"snapshot": False, "files": False}
         first = _synthesise(page)
         page.wait_for_function(WARM_STORED)
         assert sorted(page.evaluate("() => window.localsynth.state.warmStored")) == ["files", "snapshot"]
         page.close()
 
-        page = ctx.new_page()
-        page.set_default_timeout(240_000)
-        page.goto(server.url + "?lang=en")
-        wait_ready(page)
+        page = _visit(ctx)
         assert page.evaluate(TIMINGS_WARM) == {"snapshot": True, "files": True}
         second = _synthesise(page)
         data = (REAL / "wage.csv").read_bytes()
@@ -85,23 +96,16 @@ def test_a_second_visit_starts_warm_and_gives_the_same_bytes(browser, server):
 
 
 def test_a_damaged_cache_starts_cold_and_is_stored_again(browser, server):
-    ctx = browser.new_context(service_workers="block")
+    ctx = _context(browser, server)
     try:
-        page = ctx.new_page()
-        page.set_default_timeout(240_000)
-        page.goto(server.url + "?lang=en")
-        wait_ready(page)
+        page = _visit(ctx)
         page.wait_for_function(WARM_STORED)
         same_build, length = page.evaluate(DAMAGE)
         assert same_build and length > 1_000_000
         page.close()
 
-        page = ctx.new_page()
-        page.set_default_timeout(240_000)
         messages: list[str] = []
-        page.on("console", lambda m: messages.append(m.text))
-        page.goto(server.url + "?lang=en")
-        wait_ready(page)
+        page = _visit(ctx, messages)
         # neither entry was used: the noise is no snapshot, and the files' warm start failed and fell back
         assert page.evaluate(TIMINGS_WARM) == {"snapshot": False, "files": False}
         assert any("warm start failed" in m for m in messages), messages
@@ -112,10 +116,7 @@ def test_a_damaged_cache_starts_cold_and_is_stored_again(browser, server):
         page.wait_for_function(WARM_STORED)
         page.close()
 
-        page = ctx.new_page()
-        page.set_default_timeout(240_000)
-        page.goto(server.url + "?lang=en")
-        wait_ready(page)
+        page = _visit(ctx)
         assert page.evaluate(TIMINGS_WARM) == {"snapshot": True, "files": True}
     finally:
         ctx.close()

@@ -14,6 +14,8 @@ spacing of x - lower + 1), one cell per `special` value (e.g. 0), one per missin
 independent baseline refine `bins` above epsilon 1 (grid_for_epsilon, a function of epsilon and the
 domain only). Values
 outside the bounds are clipped to them; a missing token not declared goes to the first missing cell.
+A column may declare no missing tokens ("missing": []): it then has no missing cell, and a missing
+value there is counted as a value not on the list ("other") or as the lower bound (a number).
 So every row lands in exactly one cell of every column whatever it holds, which is what makes each
 count vector's L2 sensitivity 1 under adding or removing a row.
 
@@ -98,7 +100,7 @@ def _num(v, column: str, what: str) -> float:
 def parse_column(d: dict, typ: str) -> ColumnDomain:
     name = str(d.get("name"))
     missing = d.get("missing", [""])
-    if not isinstance(missing, list) or not missing or len(set(map(str, missing))) != len(missing):
+    if not isinstance(missing, list) or len(set(map(str, missing))) != len(missing):
         raise _bad(name, "missing")
     missing = [str(t) for t in missing]
     kind = d.get("kind")
@@ -212,9 +214,9 @@ def suggest_domain(data, columns: list[str]) -> dict:
     for c in columns:
         typ = data.schema[c].type
         miss = data.missing[c]
+        # the tokens the column has; none when it has no missing values (then the DP model has no
+        # missing cell for it and never writes a missing value there)
         tokens = [str(t) for t in miss[miss.notna()].astype(str).unique()]
-        if "" not in tokens:
-            tokens = [*tokens, ""]
         if typ in (CATEGORICAL, BOOLEAN):
             cat = data.values[c]
             levels = [str(x) for x in (cat.cat.categories if hasattr(cat, "cat") else sorted(cat.dropna().astype(str).unique()))]

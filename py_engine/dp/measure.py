@@ -45,6 +45,9 @@ def cell_index(dom: ColumnDomain, values, missing, typ: str = "numeric") -> np.n
         for k, sp in enumerate(dom.special):
             cell = np.where(xo == sp, dom.bins + k, cell)
         out[obs] = cell
+    if not dom.missing:  # no missing cell declared: "other" (a category) or the lowest bin (a number)
+        out[np.flatnonzero(miss)] = len(dom.levels) if dom.kind == "categorical" else 0
+        return out
     base = dom.n_values
     mlookup = {t: i for i, t in enumerate(dom.missing)}
     for i in np.flatnonzero(miss):

@@ -48,11 +48,63 @@
     return manifest;
   }
 
+  // The runtime core is kept in IndexedDB once verified (a second start then reads it there instead of
+  // loading and decoding its payload scripts, about 16 MB of base64); what is read there is checked
+  // against manifest.json's sha256 like a payload, and a mismatch is asked from the page again.
+  const KEPT = /^pyodide\/(pyodide\.asm\.js|pyodide\.mjs|pyodide\.asm\.wasm|python_stdlib\.zip)$/;
+  let keptDb = null;
+  function kept() {
+    if (!keptDb) {
+      keptDb = new Promise((resolve) => {
+        try {
+          const req = indexedDB.open("localsynth-portable", 1);
+          req.onupgradeneeded = () => req.result.createObjectStore("files");
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => resolve(null);
+          req.onblocked = () => resolve(null);
+        } catch (e) {
+          resolve(null);
+        }
+      });
+    }
+    return keptDb;
+  }
+  async function keptGet(path, want) {
+    const db = await kept();
+    if (!db) return null;
+    const entry = await new Promise((resolve) => {
+      try {
+        const req = db.transaction("files").objectStore("files").get(path);
+        req.onsuccess = () => resolve(req.result || null);
+        req.onerror = () => resolve(null);
+      } catch (e) {
+        resolve(null);
+      }
+    });
+    if (!entry || entry.sha256 !== want || !(entry.bytes instanceof ArrayBuffer)) return null;
+    const bytes = new Uint8Array(entry.bytes);
+    return (await sha256Hex(bytes)) === want ? bytes : null;
+  }
+  async function keptPut(path, sha256, bytes) {
+    const db = await kept();
+    if (!db) return;
+    try {
+      db.transaction("files", "readwrite").objectStore("files").put({ sha256, bytes: bytes.slice().buffer }, path);
+    } catch (e) {
+      // not kept: the next start asks the page again
+    }
+  }
+
   // Big one-off files (wheels) are not kept once handed over; the rest are (asked again on restart).
   async function verified(path) {
     if (!asked.has(path)) {
       asked.set(path, (async () => {
         const name = path.split("/").pop();
+        const want = path === "manifest.json" ? null : (await files())[path];
+        if (want && KEPT.test(path)) {
+          const bytes = await keptGet(path, want);
+          if (bytes) return bytes;
+        }
         let bytes;
         try {
           bytes = await ask(path);
@@ -60,11 +112,11 @@
           throw runtimeError("runtime.missing_file", name, `${path}: ${e.message}`);
         }
         if (path === "manifest.json") return bytes;
-        const want = (await files())[path];
         if (!want) throw runtimeError("runtime.missing_file", name, `${path} is not in manifest.json`);
         if ((await sha256Hex(bytes)) !== want) {
           throw runtimeError("runtime.bad_file", name, `${name} does not match its sha256 in manifest.json`);
         }
+        if (KEPT.test(path)) keptPut(path, want, bytes);
         return bytes;
       })());
     }
