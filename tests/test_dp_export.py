@@ -51,12 +51,28 @@ def test_dp_json_outside_the_model_is_the_same_for_any_table():
     assert [n["code"] for n in h1["notes"]] == ["dp_budget"]
     # the model holds the noisy answers, the privacy block and the public domain, nothing else
     assert set(m1) == set(m2) == {"format", "version", "columns", "n_hat", "order", "parent", "tree", "node",
-                                  "edges", "cmap", "fine", "domain", "privacy"}
-    assert m1["domain"] == m2["domain"]
+                                  "edges", "cmap", "fine", "domain", "grid", "privacy"}
+    assert m1["domain"] == m2["domain"] and m1["grid"] == m2["grid"]
     assert [c.get("levels") for c in m1["domain"]["columns"]] == [["x", "y", "z"], None]
     assert m1["privacy"]["domain_covered"] is True
     for k in ("epsilon", "delta", "rho", "rho_spent", "split"):
         assert k in m1["privacy"]
+
+
+def test_the_model_carries_the_declared_domain_and_the_refined_grid_apart():
+    """At high epsilon MST measures numbers on a finer grid (grid_for_epsilon); the model's domain is
+    still the declared one, so reused as a domain file it gives the same grid again, not a finer one."""
+    settings = {"method": "dp", "epsilon": 10.0, "domain": DOMAIN, "seed": 5}
+    model = syn(d1(), settings).model
+    declared = {c["name"]: c for c in DOMAIN["columns"]}
+    assert [c["bins"] for c in model["domain"]["columns"] if c["kind"] == "number"] == [declared["n"]["bins"]]
+    assert model["grid"] == {"n": 20} and len(model["fine"]["n"]) > declared["n"]["bins"]
+    again = syn(d1(), {**settings, "domain": model["domain"]}).model
+    assert again["grid"] == model["grid"] and again["domain"]["columns"] == model["domain"]["columns"]
+    # sampling from the model decodes on the refined grid: every value within the declared bounds
+    rows = syn(d1(), settings).synthetic
+    n = pd.to_numeric(pd.Series(rows.values["n"]), errors="coerce").dropna()
+    assert n.between(0, 100).all() and n.nunique() > declared["n"]["bins"]
 
 
 def test_a_non_dp_json_still_has_its_counts():

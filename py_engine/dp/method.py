@@ -60,6 +60,7 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
     else:
         domain = s.domain
     doms = check_domain(domain, data.schema, cols)
+    declared = dict(doms)  # what the model document carries as its domain (a domain file as the user gave it)
     if getattr(s, "dp_mechanism", "mst") != "aim":  # AIM keeps the declared grid (its model size and time)
         doms = {c: grid_for_epsilon(d, data.schema[c].type, s.epsilon) for c, d in doms.items()}
     odo = Odometer(rho)
@@ -103,7 +104,10 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
              "node": {c: _r(mn[c]) for c in cols}, "edges": edges,
              "cmap": {c: [int(v) for v in maps[c]] for c in cols},
              "fine": {c: _r(np.maximum(y1[c], 0)) for c in cols},
-             "domain": domain_document(doms, from_data=bool(s.domain_from_data)),
+             # the declared domain (reused as a domain file it gives the same grid again) and, apart,
+             # the bins of the grid measured where grid_for_epsilon refined it
+             "domain": domain_document(declared, from_data=bool(s.domain_from_data)),
+             "grid": {c: doms[c].bins for c in cols if doms[c].kind == "number" and doms[c].bins != declared[c].bins},
              "privacy": {"epsilon": float(s.epsilon), "delta": float(s.delta), "rho": float(rho),
                          "rho_spent": spent, "epsilon_spent": cdp_eps(spent, float(s.delta)),
                          "split": odo.summary()["split"], "sigma_1way": sd1,
@@ -180,7 +184,9 @@ def sample_model(model: dict, n: int, seed: int, schema, columns: list[str]) -> 
     """Synthetic (values, missing) per column from the model document and the seed only."""
     rng = np.random.default_rng(seed)
     cells = sample_cells(model, n, rng)
-    doms = {d["name"]: d for d in model["domain"]["columns"]}
+    doms = {d["name"]: dict(d) for d in model["domain"]["columns"]}
+    for c, bins in model.get("grid", {}).items():  # the grid the model was measured on
+        doms[c]["bins"] = bins
     out = {}
     for c in columns:
         if c in cells:
