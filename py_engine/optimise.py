@@ -75,6 +75,8 @@ AUC_ROWS = 1000
 DEFAULT_BUDGET = 10_000_000  # work units (see `cost`): Adult's full-size round (8.0M units) and its row-sample
 # rounds (about 1.4M); wage, credit and cps1988 run their whole schedules in it
 METHOD_WEIGHT = {"cart": 1.0, "gc": 0.4, "marginal": 0.1}
+DP_EPSILONS = (1.0, 10.0)  # the DP points of the front (`dp_points`, record key `dp`): MST at these epsilons
+DP_WEIGHT = 1.0  # MST's fit and sampling per cell, priced as CART (an upper bound on small tables)
 SCORE_WEIGHT = 0.6  # scoring (two-way tables, copies, membership distances) per cell
 LOGIT_WEIGHT = 0.08  # the logit propensity model per cell and column
 
@@ -197,7 +199,8 @@ def cost(cand: dict, rows: int, n_cols: int, utility: str) -> float:
     """Work units of fitting, sampling and scoring a candidate on `rows` rows: the budget's currency.
     A cell of CART synthesis is 1 unit; other methods and the scores are weighted by what they cost
     relative to it (measured on CPython, benchmarks/results/optimise.md)."""
-    units = rows * n_cols * (METHOD_WEIGHT[cand["method"]] + SCORE_WEIGHT)
+    weight = DP_WEIGHT if cand["method"] == "dp" else METHOD_WEIGHT[cand["method"]]
+    units = rows * n_cols * (weight + SCORE_WEIGHT)
     if utility == "logit":
         units += rows * n_cols * n_cols * LOGIT_WEIGHT
     return float(units)
@@ -397,6 +400,7 @@ class Search:
         self.calibration: dict | None = None
         self.full: dict | None = None  # the full-size round (`full_round`)
         self.repair: dict | None = None  # the least departure from the defaults within the limits (`leaf_repair`)
+        self.dp: dict | None = None  # the DP points of the front (`dp_points`, record key `dp`), scored after the choice
 
     def schedule(self, top: int | None = None) -> list[tuple[int, int]]:
         """(rows, seeds) per round: rows x ETA each round up to `top` (the internal train size, at most
@@ -720,6 +724,58 @@ class Search:
                             "copies_offset": round(off_copies, 6)}
         yield Step("optimise", 1, 1, "progress.optimise_calibrate", {"rows": n_t})
 
+    def compared_rows(self) -> np.ndarray | None:
+        """Positions of the rows the `compared` candidates were fitted on: the whole internal train
+        part after a full-size round, else the row sample of the deepest round (as `run` drew it)."""
+        scored = self.deepest()
+        if not scored:
+            return None
+        if self.full and self.full.get("chosen"):
+            return self.train_idx
+        rnd = self.records[scored[0]["id"]]["rounds"][-1]
+        rng = np.random.default_rng([self.seed, 77, rnd["round"] - 1])
+        return np.sort(rng.choice(self.train_idx, size=rnd["rows"], replace=False)).astype(np.intp)
+
+    def dp_points(self, should_stop=None) -> Work[None]:
+        """After the choice (so they never affect it, and are never candidates): MST (method "dp",
+        domain from the data -- not covered by the guarantee, but nothing of these runs is released)
+        at each of DP_EPSILONS, one run each on the rows the compared candidates were fitted on,
+        scored with `score` against V, so the front can show where DP lies. Their work counts in
+        `spent`; they are skipped (recorded, `skipped`: "budget", "user" or an error code) when the budget left
+        cannot pay for all of them or the user stopped the search. Their noise comes from a generator
+        seeded from the search seed, not the cryptographic source a DP release uses (`_dp_run`), so
+        they are reproducible like the rest of the record. Recorded in `dp`: {rows, epsilons, points:
+        [{epsilon, utility, auc, copies_excess, two_way, ...}], skipped?}."""
+        if not self.deepest():
+            return
+        if self.stopped == "user":
+            self.dp = {"skipped": "user", "points": []}
+            return
+        rows = self.compared_rows()
+        units = cost({"method": "dp"}, len(rows), self.n_cols, self.opts.utility)
+        self.dp = {"rows": int(len(rows)), "epsilons": list(DP_EPSILONS), "points": []}
+        if self.spent + units * len(DP_EPSILONS) > self.budget:
+            self.dp["skipped"] = "budget"
+            return
+        fit_rows = self.data.take(rows)
+        cal = self.calibration if len(rows) < len(self.train_idx) and self.calibration else {}
+        for i, eps in enumerate(DP_EPSILONS):
+            if should_stop is not None and should_stop():
+                self.dp["skipped"] = "user"
+                return
+            try:
+                synthetic = _dp_run(fit_rows, eps, np.random.default_rng([self.seed, 95, i]))
+            except EngineError as e:  # e.g. no column MST can model: no DP points, the choice stands
+                self.dp["skipped"] = e.code
+                return
+            sc = score(fit_rows, synthetic, self.validation, self.opts.utility, self.seed)
+            if cal.get("auc_offset") is not None:  # the compared round was calibrated (`calibrate`): the same scale
+                sc["auc"] -= cal["auc_offset"]
+                sc["copies_excess"] -= cal["copies_offset"]
+            self.spent += units
+            self.dp["points"].append({"epsilon": eps, **_json_score(sc)})
+            yield Step("optimise", i + 1, len(DP_EPSILONS), "progress.optimise_dp", {"epsilon": eps})
+
     def _last(self, cand: dict) -> dict:
         return self.records[cand["id"]]["rounds"][-1]
 
@@ -759,7 +815,7 @@ class Search:
             cands.append(c)
         return {"options": self.opts.to_dict(), "budget": self.budget, "spent": self.spent,
                 "stopped": self.stopped, "rounds": self.rounds, "calibration": self.calibration,
-                "full_round": self.full, "repair": self.repair,
+                "full_round": self.full, "repair": self.repair, "dp": self.dp,
                 "internal": {"train_rows": int(len(self.train_idx)), "validation_rows": int(len(self.val_idx))},
                 "visit_orders": self.orders, "candidates": cands,
                 "compared": [c["id"] for c in scored],
@@ -767,6 +823,23 @@ class Search:
                 "chosen": None if chosen is None else chosen["id"], "within_limits": within,
                 "reason": why,
                 "default": "default" if "default" in self.records else None}
+
+
+def _dp_run(fit_rows: Dataset, epsilon: float, gen: np.random.Generator) -> Dataset:
+    """One MST synthesis of `fit_rows` for the front's DP points (`Search.dp_points`): the domain
+    from the data and the measurement noise from `gen` instead of os.urandom. Neither is covered by
+    the DP guarantee (a seeded noise source could be replayed), which is fine here: the runs are an
+    internal comparison, nothing of them is released; a user's DP synthesis never takes this path."""
+    from .dp.mechanisms import CryptoRandom
+    from .dp.method import fit_model, sample_model
+    from .methods import common
+
+    s = SynthSettings.from_dict({"method": "dp", "dp_mechanism": "mst", "epsilon": epsilon,
+                                 "domain_from_data": True})
+    model, _ = fit_model(fit_rows, s, rng=CryptoRandom(source=gen.bytes))
+    n_out = int(model["n_hat"])
+    cols = sample_model(model, n_out, int(gen.integers(2**31)), fit_rows.schema, list(fit_rows.columns))
+    return common.assemble(fit_rows, cols, n_out)
 
 
 def _v(x) -> float:
@@ -812,6 +885,7 @@ def syn_optimised_steps(data: Dataset, settings: SynthSettings | dict | None = N
     search = Search(data, base, opts, seed)
     yield from search.run(should_stop)
     best = search.best()
+    yield from search.dp_points(should_stop)  # after the choice: shown on the front, never chosen
     rec = search.record()
     if best is None:  # stopped before any candidate was scored: the defaults
         chosen_settings = base

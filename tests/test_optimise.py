@@ -439,3 +439,33 @@ def test_leaf_repair_takes_least_departure_from_defaults_within_limits(monkeypat
     assert o3["chosen"] == o3["repair"]["chosen"] and not o3["chosen"].startswith("default")
     # the defaults were not left for the limits: no repair
     assert _repair_search(monkeypatch, why="significant").optimisation["repair"] is None
+
+
+def test_dp_points_scored_after_the_choice_never_chosen_and_reproducible(monkeypatch):
+    # MST at epsilon 1 and 10 on the compared rows, scored like the candidates, for the front's picture:
+    # recorded apart from the candidates, paid for in work units, never changing the choice
+    from py_engine.optimise import DP_EPSILONS, cost
+
+    ds = _table()
+    opts = {"budget": 200_000, "seeds": 2}
+    r = syn_optimised(ds, {"seed": 4}, opts)
+    o = r.optimisation
+    dp = o["dp"]
+    assert "skipped" not in dp and [p["epsilon"] for p in dp["points"]] == list(DP_EPSILONS) == [1.0, 10.0]
+    for p in dp["points"]:
+        assert all(isinstance(p[k], float) for k in ("utility", "auc", "copies_excess"))
+    assert all(c["method"] != "dp" for c in o["candidates"]) and o["chosen"] in o["compared"]
+    assert o["spent"] <= o["budget"]
+    assert syn_optimised(ds, {"seed": 4}, opts).optimisation == o  # seeded noise: the same record again
+    monkeypatch.setattr(Search, "dp_points", lambda self, should_stop=None: iter(()))
+    r0 = syn_optimised(ds, {"seed": 4}, opts)
+    o0 = r0.optimisation
+    assert o0["dp"] is None
+    for k in ("chosen", "front", "compared", "candidates", "reason", "within_limits", "settings", "stopped"):
+        assert o[k] == o0[k], k
+    assert r.synthetic.values.equals(r0.synthetic.values)
+    assert o["spent"] - o0["spent"] == len(DP_EPSILONS) * cost({"method": "dp"}, dp["rows"], len(ds.columns), "two_way")
+    monkeypatch.undo()
+    # too little budget left after the search: skipped, and the record says so
+    small = syn_optimised(ds, {"seed": 4}, {"budget": 120_000, "seeds": 2}).optimisation
+    assert small["dp"]["skipped"] == "budget" and small["dp"]["points"] == []

@@ -242,9 +242,10 @@ def test_pdf_shows_the_settings_search_and_its_front_in_both_languages(tmp_path)
     df = pd.DataFrame({"a": a, "b": b, "c": rng.choice(["p", "q"], n)})
     data = load_csv(df.to_csv(index=False).encode(), "t.csv")
     train, hold, _ = split(data, 0.2, seed=3)
-    res = syn_optimised(train, {"seed": 3}, {"budget": 60_000})
+    res = syn_optimised(train, {"seed": 3}, {"budget": 200_000})
     rep = evaluate(train, res.synthetic, hold, {}, context=context("t.csv", res, hold))
     assert rep["context"]["optimisation"]["chosen"] == res.optimisation["chosen"]
+    assert len(rep["context"]["optimisation"]["dp"]["points"]) == 2
     for lang in ("en", "nl"):
         s = strings(lang)
         text, _ = pdf_text(pdf_bytes(rep, lang), tmp_path, f"o-{lang}.pdf")
@@ -252,4 +253,6 @@ def test_pdf_shows_the_settings_search_and_its_front_in_both_languages(tmp_path)
         assert s["report.section.optimisation"] in flat
         assert " ".join(s["optimise.axis_x_help"].split())[:60] in flat
         assert s[f"optimise.reason.{res.optimisation['reason']}"][:40] in flat
+        # the DP runs scored after the choice are drawn on the front (triangles) and said so under it
+        assert s["optimise.dp_help"].split("{")[0].strip() in flat
         assert not RAW_KEY.findall(text)

@@ -23,6 +23,8 @@ SAME_IN_BOTH = {"app.title", "encoding.utf-8", "encoding.utf-16", "encoding.lati
 SAME_IN_BOTH |= {"report.col.score", "report.col.type", "report.fact.engine",
                  "report.figure.membership", "report.measure.spearman", "report.parameters", "report.term.per_sd",
                  "report.col.overlap"}
+# the front's legend entry for the DP points: a method name and a formula, the same in Dutch
+SAME_IN_BOTH |= {"optimise.legend.dp"}
 
 
 def load(lang: str) -> dict[str, str]:

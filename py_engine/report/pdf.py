@@ -396,6 +396,7 @@ class _Report:
         w = self.w
         self.h1("report.section.optimisation")
         pts = front_points(o)
+        eps = ", ".join(w.num(e, 0) for e in ((o.get("dp") or {}).get("epsilons") or []))
         chosen = o.get("chosen")
         self.para(self.t("report.optimise_intro", compared=w.int(len(o.get("compared") or [])),
                          candidates=w.int(len(o.get("candidates") or [])),
@@ -408,11 +409,18 @@ class _Report:
             self.para(self.t(f"optimise.reason.{o['reason']}"))
         if pts:
             measure = (o.get("options") or {}).get("utility", "two_way")
-            png = self.plot.front(pts, self.t("optimise.axis_x"), self.t(f"optimise.axis_y.{measure}"),
-                                  {k: self.t(f"optimise.legend.{k}") for k in ("front", "default", "chosen", "other")})
+            labels = {k: self.t(f"optimise.legend.{k}") for k in ("front", "default", "chosen", "other")}
+            labels["dp"] = self.t("optimise.legend.dp", epsilons=eps)
+            png = self.plot.front(pts, self.t("optimise.axis_x"), self.t(f"optimise.axis_y.{measure}"), labels,
+                                  dp_points(o))
             self.image_auto(png, 15.0)
         self.para(self.t("optimise.axis_x_help"), "small")
         self.para(self.t("optimise.axis_y_help"), "small")
+        dp = o.get("dp") or {}
+        if dp_points(o):
+            self.para(self.t("optimise.dp_help", epsilons=eps), "small")
+        elif dp.get("skipped") in ("budget", "user"):
+            self.para(self.t("optimise.dp_skipped", reason=self.t(f"optimise.dp_skipped.{dp['skipped']}")), "small")
 
     def part_columns(self):
         w = self.w
@@ -1140,6 +1148,13 @@ def _numbered_canvas(footer: str, page_fmt: str):
             super().save()
 
     return NumberedCanvas
+
+
+def dp_points(o: dict) -> list[dict]:
+    """The DP runs a settings search scored after its choice (`optimisation.dp.points`) as plot
+    points (x: membership AUC, y: utility); never candidates."""
+    return [{"epsilon": p["epsilon"], "x": p["auc"], "y": p["utility"]} for p in ((o.get("dp") or {}).get("points") or [])
+            if p.get("utility") is not None and p.get("auc") is not None]
 
 
 def front_points(o: dict) -> list[dict]:

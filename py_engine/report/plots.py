@@ -300,10 +300,12 @@ class Plotter:
         return self.draw(make)
 
     # -- settings tuned per table (py_engine.optimise): the utility-risk front
-    def front(self, points: list[dict], x_label: str, y_label: str, labels: dict) -> bytes:
+    def front(self, points: list[dict], x_label: str, y_label: str, labels: dict,
+              dp: list[dict] | None = None) -> bytes:
         """Each candidate a point (x: membership AUC, y: utility, lower is better on both); the front
-        joined by a line, the defaults a square, the chosen one a ring. points: {id, x, y, front,
-        chosen, default}; labels: {"front", "default", "chosen", "other"} legend texts."""
+        joined by a line, the defaults a square, the chosen one a ring, the DP runs (dp: {epsilon, x,
+        y}) triangles. points: {id, x, y, front, chosen, default}; labels: {"front", "default",
+        "chosen", "other", "dp"?} legend texts."""
         def make():
             fig = self._figure(14.0, 8.0)
             ax = fig.add_axes([0.1, 0.14, 0.55, 0.8])
@@ -322,6 +324,12 @@ class Plotter:
                 if p["chosen"]:
                     ax.scatter([p["x"]], [p["y"]], s=150, marker="o", facecolors="none", edgecolors=SYN,
                                linewidths=2, label=labels["chosen"], zorder=5)
+            if dp:
+                ax.scatter([p["x"] for p in dp], [p["y"] for p in dp], s=40, marker="^", facecolors="none",
+                           edgecolors="#7b3294", linewidths=1.4, label=labels["dp"], zorder=4)
+                for p in dp:
+                    ax.annotate(f"ε = {self.w.num(p['epsilon'], 0)}", (p["x"], p["y"]), xytext=(4, 3),
+                                textcoords="offset points", fontsize=6, color="#7b3294")
             ax.set_xlabel(x_label)
             ax.set_ylabel(y_label)
             self._numfmt(ax, "x")

@@ -9,6 +9,7 @@ export const DEFAULT_BUDGET = 10_000_000; // py_engine.optimise.DEFAULT_BUDGET
 export const MIN_BUDGET = 1000;
 const REAL = "#1f5fa8";
 const CHOSEN = "#e08214";
+const DP = "#7b3294";
 
 export function init() {}
 
@@ -55,6 +56,16 @@ export function frontPoints(o) {
   return out;
 }
 
+/** The DP runs scored after the choice (`optimisation.dp.points`) as points; never candidates. */
+export function dpPoints(o) {
+  const pts = (o.dp && o.dp.points) || [];
+  return pts.filter((p) => p.utility !== null && p.utility !== undefined && p.auc !== null && p.auc !== undefined)
+    .map((p) => ({ epsilon: p.epsilon, x: p.auc, y: p.utility }));
+}
+
+function epsilonsText(o) {
+  return ((o.dp && o.dp.epsilons) || []).map((e) => fmtNumber(e, 0)).join(", ");
+}
 
 function ticks(lo, hi, n = 4) {
   const out = [];
@@ -63,9 +74,10 @@ function ticks(lo, hi, n = 4) {
 }
 
 /** The front as an SVG scatter plot: grey points, the front joined in blue, the defaults a square,
- * the chosen one an orange ring; each point has a title (candidate, AUC, utility). */
+ * the chosen one an orange ring, the DP runs (`dpPoints`) triangles; each point has a title. */
 export function frontPlot(o) {
   const pts = frontPoints(o);
+  const dp = dpPoints(o);
   const W = 520;
   const H = 290;
   const L = 52;
@@ -76,8 +88,8 @@ export function frontPlot(o) {
   const plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "ev-plot front-plot", id: "front-plot", role: "img",
                             "aria-label": label, "data-points": pts.length }, svg("title", {}, label));
   if (!pts.length) return plot;
-  const xs = pts.map((p) => p.x);
-  const ys = pts.map((p) => p.y);
+  const xs = pts.concat(dp).map((p) => p.x);
+  const ys = pts.concat(dp).map((p) => p.y);
   let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   const padX = Math.max((x1 - x0) * 0.08, 0.005);
@@ -115,15 +127,25 @@ export function frontPlot(o) {
                                   class: "front-chosen" }));
     }
   }
+  const tri = (x, y, r) => `${x},${y - r} ${x - r * 0.9},${y + r * 0.6} ${x + r * 0.9},${y + r * 0.6}`;
+  for (const p of dp) {
+    const tip = `DP ε = ${fmtNumber(p.epsilon, 0)}: AUC ${fmtNumber(p.x, 3)}, S_pMSE ${fmtNumber(p.y, 2)}`;
+    plot.append(svg("polygon", { points: tri(X(p.x), Y(p.y), 5), fill: "none", stroke: DP, "stroke-width": 1.5,
+                                 class: "front-dp", "data-epsilon": p.epsilon }, svg("title", {}, tip)));
+  }
   const lx = W - R + 12;
   const legend = [["other", "#9a9a9a"], ["front", REAL], ["default", "#222"], ["chosen", CHOSEN]];
+  if (dp.length) legend.push(["dp", DP]);
   legend.forEach(([k, colour], i) => {
     const y = T + 12 + i * 16;
     plot.append(k === "default"
       ? svg("rect", { x: lx - 4, y: y - 4, width: 8, height: 8, fill: "none", stroke: colour })
-      : svg("circle", { cx: lx, cy: y, r: k === "chosen" ? 5 : 3, fill: k === "chosen" ? "none" : colour,
-                        stroke: colour, "stroke-width": k === "chosen" ? 2 : 0 }));
-    plot.append(svg("text", { x: lx + 9, y: y + 3, class: "ev-tick" }, t("optimise.legend." + k)));
+      : k === "dp"
+        ? svg("polygon", { points: tri(lx, y, 4), fill: "none", stroke: colour, "stroke-width": 1.5 })
+        : svg("circle", { cx: lx, cy: y, r: k === "chosen" ? 5 : 3, fill: k === "chosen" ? "none" : colour,
+                          stroke: colour, "stroke-width": k === "chosen" ? 2 : 0 }));
+    plot.append(svg("text", { x: lx + 9, y: y + 3, class: "ev-tick" },
+      t("optimise.legend." + k, k === "dp" ? { epsilons: epsilonsText(o) } : undefined)));
   });
   return plot;
 }
@@ -155,6 +177,12 @@ export function render() {
     parts.push(h("figure", { class: "front" }, frontPlot(o)));
     parts.push(h("p", { class: "help", text: t("optimise.axis_x_help") }));
     parts.push(h("p", { class: "help", text: t("optimise.axis_y_help") }));
+    if (dpPoints(o).length) {
+      parts.push(h("p", { class: "help", id: "optimise-dp", text: t("optimise.dp_help", { epsilons: epsilonsText(o) }) }));
+    } else if (o.dp && o.dp.skipped && (o.dp.skipped === "budget" || o.dp.skipped === "user")) {
+      parts.push(h("p", { class: "help", id: "optimise-dp",
+                          text: t("optimise.dp_skipped", { reason: t("optimise.dp_skipped." + o.dp.skipped) }) }));
+    }
   }
   box.replaceChildren(...parts);
 }
