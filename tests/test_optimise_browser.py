@@ -13,7 +13,7 @@ import pandas as pd
 from conftest import wait_ready
 from uihelp import discard, drop_file, settle, shot, text, wait_step
 
-BUDGET = 60_000
+BUDGET = 300_000  # enough left after the search for the DP points (optimisation.dp)
 
 
 def _csv(n: int = 700, seed: int = 0) -> bytes:
@@ -68,7 +68,7 @@ def test_optimise_in_the_page_matches_cpython_and_cancel_keeps_everything(new_pa
     # the same choice on CPython, from the same request
     cpy = _cpython(csv, res["request"])
     py = cpy["optimisation"]
-    for k in ("chosen", "front", "compared", "spent", "settings", "reason", "within_limits"):
+    for k in ("chosen", "front", "compared", "spent", "settings", "reason", "within_limits", "dp"):
         assert o[k] == py[k], k
     assert res["preview"] == cpy["preview"]
 
@@ -80,6 +80,11 @@ def test_optimise_in_the_page_matches_cpython_and_cancel_keeps_everything(new_pa
     assert page.locator("#front-plot circle[data-id]").count() == len(o["compared"])
     assert page.locator("#front-plot .front-chosen").count() == 1
     assert page.locator("#front-plot .front-default").count() == (1 if "default" in o["compared"] else 0)
+    # the DP runs scored after the choice: a triangle each, a legend entry, a sentence
+    assert [p["epsilon"] for p in o["dp"]["points"]] == [1.0, 10.0]
+    assert page.locator("#front-plot polygon.front-dp").count() == 2
+    assert text("en", "optimise.legend.dp").replace("{epsilons}", "1, 10") in page.text_content("#front-plot")
+    assert page.is_visible("#optimise-dp")
     shot(page, "optimise-en-result")
     # applied: the Settings step now holds the chosen settings
     page.click("[data-goto=settings]")
