@@ -469,13 +469,7 @@ class Search:
                     return
                 runs = []
                 for j in range(n_seeds):
-                    s = candidate_settings(cand, self.base, rows, self.orders)
-                    s["seed"] = int(np.random.default_rng([self.seed, 91, rnd, j]).integers(2**31))
-                    s["n_rows"] = None
-                    if "m" in s:
-                        s["m"] = 1  # one synthetic data set per candidate run
-                    res = yield from _quiet(synthesise_steps(fit_rows, s))
-                    runs.append(score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed + j))
+                    runs.append((yield from self._run_once(cand, fit_rows, rows, [91, rnd, j], self.seed + j)))
                 self.spent += units
                 rec = {"round": rnd + 1, "rows": rows, "seeds": n_seeds, "score": _mean_scores(runs)}
                 if n_seeds > 1:
@@ -540,13 +534,7 @@ class Search:
             order += 1
             runs = []
             for j in range(n_seeds):
-                st = candidate_settings(rec, self.base, rows, self.orders)
-                st["seed"] = int(np.random.default_rng([self.seed, 91, rnd - 1, j]).integers(2**31))
-                st["n_rows"] = None
-                if "m" in st:
-                    st["m"] = 1
-                res = yield from _quiet(synthesise_steps(fit_rows, st))
-                runs.append(score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed + j))
+                runs.append((yield from self._run_once(rec, fit_rows, rows, [91, rnd - 1, j], self.seed + j)))
             self.spent += units
             x = {"round": rnd, "rows": rows, "seeds": n_seeds, "repair": True, "score": _mean_scores(runs)}
             if n_seeds > 1:
@@ -564,19 +552,26 @@ class Search:
                 self.repair["chosen"], self.repair["reason"] = cid, "least_departure"
             return
 
+    def _run_once(self, cand: dict, fit_rows: Dataset, rows: int, key: list[int], score_seed: int) -> Work[dict]:
+        """One run of a candidate: fitted on `fit_rows` (`rows` of them) with its seed drawn from
+        [search seed, *key] (the same key for every candidate: paired comparisons), one synthetic set,
+        scored against the internal validation rows."""
+        s = candidate_settings(cand, self.base, rows, self.orders)
+        s["seed"] = int(np.random.default_rng([self.seed, *key]).integers(2**31))
+        s["n_rows"] = None
+        if "m" in s:
+            s["m"] = 1  # one synthetic data set per candidate run
+        res = yield from _quiet(synthesise_steps(fit_rows, s))
+        return score(fit_rows, res.synthetic, self.validation, self.opts.utility, score_seed)
+
     def _full_fit(self, cand: dict) -> Work[dict]:
         """Fit a candidate on the whole internal train part (one seed, the same for every candidate)
         and score it against V."""
         n_t = len(self.train_idx)
         fit_rows = self.data.take(self.train_idx)
-        s = candidate_settings(cand, self.base, n_t, self.orders)
-        s["seed"] = int(np.random.default_rng([self.seed, 92]).integers(2**31))
-        s["n_rows"] = None
-        if "m" in s:
-            s["m"] = 1
-        res = yield from _quiet(synthesise_steps(fit_rows, s))
+        out = yield from self._run_once(cand, fit_rows, n_t, [92], self.seed)
         self.spent += cost(cand, n_t, self.n_cols, self.opts.utility)
-        return score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed)
+        return out
 
     def full_round(self, should_stop=None) -> Work[None]:
         """The last round, on the whole internal train part, when the row-sample rounds used fewer
@@ -617,13 +612,7 @@ class Search:
                 return False
             runs = []
             for j in range(self.opts.seeds):
-                st = candidate_settings(rec, self.base, n_t, self.orders)
-                st["seed"] = int(np.random.default_rng([self.seed, 93, j]).integers(2**31))
-                st["n_rows"] = None
-                if "m" in st:
-                    st["m"] = 1
-                res = yield from _quiet(synthesise_steps(fit_rows, st))
-                runs.append(score(fit_rows, res.synthetic, self.validation, self.opts.utility, self.seed + j))
+                runs.append((yield from self._run_once(rec, fit_rows, n_t, [93, j], self.seed + j)))
             self.spent += units
             rec["rounds"].append({"round": "full", "rows": n_t, "seeds": self.opts.seeds, "full": True,
                                   "score": _mean_scores(runs), "runs": runs})
