@@ -286,6 +286,8 @@ def test_whole_flow(new_page, tmp_path, lang):
     # ---- start over: the data is dropped from the page and the worker
     page.click("#start-over")
     discard(page)
+    # the page clears once the dialog has closed (an event after the click): wait for it
+    page.wait_for_selector("#data-summary", state="hidden", timeout=10_000)
     assert page.is_visible("#step-data") and not page.is_visible("#data-summary")
     assert page.text_content("#notice") == text(lang, "app.cleared")
     assert page.evaluate("() => window.localsynth.engine.heldFile") is None
