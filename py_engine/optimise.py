@@ -76,7 +76,17 @@ DEFAULT_BUDGET = 10_000_000  # work units (see `cost`): Adult's full-size round 
 # rounds (about 1.4M); wage, credit and cps1988 run their whole schedules in it
 METHOD_WEIGHT = {"cart": 1.0, "gc": 0.4, "marginal": 0.1}
 DP_EPSILONS = (1.0, 10.0)  # the DP points of the front (`dp_points`, record key `dp`): MST at these epsilons
-DP_WEIGHT = 1.0  # MST's fit and sampling per cell, priced as CART (an upper bound on small tables)
+# MST's work for one DP point (fit, sampling and its scoring), measured against a CART run of the same
+# rows on the same table (CPU seconds, median of 3; `nice .venv/bin/python benchmarks/optimise_weights.py`,
+# benchmarks/results/optimise_weights.json): in CART units per point Adult 3.14M (37,074 rows x 15
+# columns; 5.6 per cell), cps1988 1.36M (20,524 x 7; 9.5), credit 0.90M (2,672 x 14; 24), wage 0.29M
+# (1,800 x 9; 18). No weight per cell fits both large and small tables: most of MST's time is its
+# estimation, whose iterations (up to 4,000) do not grow with the rows. So a DP point is priced
+# rows x columns x (DP_WEIGHT + SCORE_WEIGHT) + columns x DP_COLUMN_UNITS, the least-squares fit of
+# the relative error over the four tables (priced / measured: Adult 1.16, wage 1.18, credit 0.68,
+# cps1988 0.76).
+DP_WEIGHT = 5.2  # MST's fit and sampling per cell
+DP_COLUMN_UNITS = 28_000  # MST's estimation per column and DP point, whatever the rows
 SCORE_WEIGHT = 0.6  # scoring (two-way tables, copies, membership distances) per cell
 LOGIT_WEIGHT = 0.08  # the logit propensity model per cell and column
 
@@ -198,9 +208,12 @@ def candidate_settings(cand: dict, base: dict, n_rows: int, orders: dict) -> dic
 def cost(cand: dict, rows: int, n_cols: int, utility: str) -> float:
     """Work units of fitting, sampling and scoring a candidate on `rows` rows: the budget's currency.
     A cell of CART synthesis is 1 unit; other methods and the scores are weighted by what they cost
-    relative to it (measured on CPython, benchmarks/results/optimise.md)."""
+    relative to it (measured on CPython, benchmarks/results/optimise.md); MST (the DP points) has a
+    part per column besides (DP_COLUMN_UNITS)."""
     weight = DP_WEIGHT if cand["method"] == "dp" else METHOD_WEIGHT[cand["method"]]
     units = rows * n_cols * (weight + SCORE_WEIGHT)
+    if cand["method"] == "dp":
+        units += n_cols * DP_COLUMN_UNITS
     if utility == "logit":
         units += rows * n_cols * n_cols * LOGIT_WEIGHT
     return float(units)

@@ -447,7 +447,7 @@ def test_dp_points_scored_after_the_choice_never_chosen_and_reproducible(monkeyp
     from py_engine.optimise import DP_EPSILONS, cost
 
     ds = _table()
-    opts = {"budget": 200_000, "seeds": 2}
+    opts = {"budget": 400_000, "seeds": 2}
     r = syn_optimised(ds, {"seed": 4}, opts)
     o = r.optimisation
     dp = o["dp"]
