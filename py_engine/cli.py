@@ -334,12 +334,14 @@ def _report(result, out, t_syn: float, t_all: float, args) -> None:
 
 def add_optimise_options(p) -> None:
     """--optimise and its options (py_engine.optimise), for synth and report."""
+    from .optimise import DEFAULT_BUDGET
+
     p.add_argument("--optimise", action="store_true",
                    help="tune the settings for this table on an internal split of the fitting rows")
     p.add_argument("--criterion", choices=["utility", "risk"],
                    help="utility: most useful within the risk limits (default); risk: least risk at a utility target")
     p.add_argument("--utility", choices=["two_way", "logit"], help="utility measure (default: two_way S_pMSE)")
-    p.add_argument("--budget", type=int, help="search budget in work units (default: 2,000,000)")
+    p.add_argument("--budget", type=int, help=f"search budget in work units (default: {DEFAULT_BUDGET:,})")
     p.add_argument("--max-copies-excess", type=float, help="exact copies at most natural + this share (0.01)")
     p.add_argument("--max-auc", type=float, help="membership AUC at most this (0.55)")
     p.add_argument("--utility-target", type=float, help="criterion risk: utility at most this (3)")

@@ -44,9 +44,10 @@ How it works
   user is shown for the final synthesis come from a run with the user's seed, which the search never
   used (its runs take seeds derived from it), on all the fitting rows.
 - The budget is counted in work units by a cost model (`cost`: rows x columns, weighted per method,
-  plus the scoring), never in seconds, so the same table, seed and budget give the same choice on
-  CPython and in the browser. A stop request ends the search between candidates; the best so far is
-  kept.
+  plus the scoring; MST also per column), never in seconds, so the same table, seed and budget give
+  the same choice on CPython and in the browser. The row-sample plan is fitted into the budget less
+  the reserves of the full-size round and of the DP points (`fitted_plan`). A stop request ends the
+  search between candidates; the best so far is kept.
 """
 
 from __future__ import annotations
@@ -72,8 +73,10 @@ FIRST_ROWS = 500  # rows of the first successive-halving round
 ETA = 3  # successive halving: keep the best 1/ETA, rows x ETA
 MAX_ROUND_ROWS = 6000
 AUC_ROWS = 1000
-DEFAULT_BUDGET = 10_000_000  # work units (see `cost`): Adult's full-size round (8.0M units) and its row-sample
-# rounds (about 1.4M); wage, credit and cps1988 run their whole schedules in it
+DEFAULT_BUDGET = 17_300_000  # work units (see `cost`): Adult's full-size round (8.0M units reserved), its DP
+# points (7.3M reserved, `Search.dp_reserve`) and its row-sample rounds (1.6M planned, about 1.4M spent: the
+# same plan as the 10M budget gave before the DP points were reserved); wage, credit and cps1988 run their
+# whole schedules and their DP points in it
 METHOD_WEIGHT = {"cart": 1.0, "gc": 0.4, "marginal": 0.1}
 DP_EPSILONS = (1.0, 10.0)  # the DP points of the front (`dp_points`, record key `dp`): MST at these epsilons
 # MST's work for one DP point (fit, sampling and its scoring), measured against a CART run of the same
@@ -449,14 +452,20 @@ class Search:
             return 0.0
         return (1 + len(FULL_FACTORS)) * self.opts.seeds * cost({"method": "cart"}, n_t, self.n_cols, self.opts.utility)
 
+    def dp_reserve(self) -> float:
+        """Work units kept for the DP points (`dp_points`): every epsilon of DP_EPSILONS on the whole
+        internal train part (the most rows they are fitted on, so an upper bound)."""
+        return len(DP_EPSILONS) * cost({"method": "dp"}, len(self.train_idx), self.n_cols, self.opts.utility)
+
     def fitted_plan(self) -> list[tuple[int, int]]:
-        """The largest schedule whose cost fits the budget less the full-size round's reserve (or the
-        whole budget, if that leaves less than the smallest schedule): the top row count shrinks by
-        1.5 at a time (down to FIRST_ROWS); what still does not fit runs until the budget stops it."""
+        """The largest schedule whose cost fits the budget less the reserves of the full-size round and
+        of the DP points: the top row count shrinks by 1.5 at a time (down to FIRST_ROWS); what still
+        does not fit runs until the budget stops it. When that leaves less than the smallest schedule,
+        the DP points give way first (they are only shown, never chosen), then the full-size round."""
         top = min(len(self.train_idx), MAX_ROUND_ROWS)
-        budget = self.budget - self.full_reserve()
-        if budget < self.plan_cost(self.schedule(FIRST_ROWS)):
-            budget = self.budget
+        smallest = self.plan_cost(self.schedule(FIRST_ROWS))
+        full = self.budget - self.full_reserve()
+        budget = next((b for b in (full - self.dp_reserve(), full) if b >= smallest), self.budget)
         plan = self.schedule(top)
         while self.plan_cost(plan) > budget and top > FIRST_ROWS:
             top = max(FIRST_ROWS, int(top / 1.5))
@@ -743,8 +752,9 @@ class Search:
         domain from the data -- not covered by the guarantee, but nothing of these runs is released)
         at each of DP_EPSILONS, one run each on the rows the compared candidates were fitted on,
         scored with `score` against V, so the front can show where DP lies. Their work counts in
-        `spent`; they are skipped (recorded, `skipped`: "budget", "user" or an error code) when the budget left
-        cannot pay for all of them or the user stopped the search. Their noise comes from a generator
+        `spent` and are reserved in the plan (`dp_reserve`, `fitted_plan`); they are skipped (recorded,
+        `skipped`: "budget", "user" or an error code) when the budget left cannot pay for all of them
+        (a budget too small for the reserve) or the user stopped the search. Their noise comes from a generator
         seeded from the search seed, not the cryptographic source a DP release uses (`_dp_run`), so
         they are reproducible like the rest of the record. Recorded in `dp`: {rows, epsilons, points:
         [{epsilon, utility, auc, copies_excess, two_way, ...}], skipped?}."""

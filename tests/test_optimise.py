@@ -447,7 +447,7 @@ def test_dp_points_scored_after_the_choice_never_chosen_and_reproducible(monkeyp
     from py_engine.optimise import DP_EPSILONS, cost
 
     ds = _table()
-    opts = {"budget": 400_000, "seeds": 2}
+    opts = {"budget": 400_000, "seeds": 2}  # the plan (150k units) and the DP points' reserve (245k)
     r = syn_optimised(ds, {"seed": 4}, opts)
     o = r.optimisation
     dp = o["dp"]
@@ -467,5 +467,60 @@ def test_dp_points_scored_after_the_choice_never_chosen_and_reproducible(monkeyp
     assert o["spent"] - o0["spent"] == len(DP_EPSILONS) * cost({"method": "dp"}, dp["rows"], len(ds.columns), "two_way")
     monkeypatch.undo()
     # too little budget left after the search: skipped, and the record says so
-    small = syn_optimised(ds, {"seed": 4}, {"budget": 120_000, "seeds": 2}).optimisation
+    small = syn_optimised(ds, {"seed": 4}, {"budget": 200_000, "seeds": 2}).optimisation
     assert small["dp"]["skipped"] == "budget" and small["dp"]["points"] == []
+    assert small["spent"] <= small["budget"]
+
+
+@pytest.mark.parametrize("table", ["adult.csv", "wage.csv", "credit.csv", "cps1988.csv"])
+def test_default_budget_pays_for_the_search_and_the_dp_points(table):
+    """At the default budget the DP points are computed on the benchmark tables, Adult's shape among
+    them (37,074 internal train rows x 15 columns): the row-sample plan, the full-size round's reserve
+    and the DP points' reserve together fit in DEFAULT_BUDGET. The rounds spend at most what the plan
+    prices (every candidate as CART), the full-size round at most its reserve, and the DP points at
+    most theirs (every epsilon on the whole internal train part), so `dp_points` is never left with
+    too little (a plan-level check: a whole Adult search takes half a minute)."""
+    from helpers_engine import load
+
+    from py_engine.optimise import DEFAULT_BUDGET, DP_EPSILONS, cost
+
+    train, _, _ = split(load(table), 0.2, max_rows=10**9, seed=1)
+    s = Search(train, {"seed": 1}, OptimiseOptions(), 1)
+    plan = s.fitted_plan()
+    assert s.budget == DEFAULT_BUDGET
+    assert s.plan_cost(plan) + s.full_reserve() + s.dp_reserve() <= DEFAULT_BUDGET
+    assert s.dp_reserve() == len(DP_EPSILONS) * cost({"method": "dp"}, len(s.train_idx), s.n_cols, "two_way") > 0
+    if table == "adult.csv":  # the full-size round is reserved for too: the search is not squeezed out of it
+        assert len(s.train_idx) > plan[-1][0] and s.full_reserve() > 0
+
+
+def test_dp_points_give_way_first_when_the_budget_is_short(monkeypatch):
+    """A budget that pays for the smallest plan and the full-size round but not for the DP points too:
+    the plan is fitted without the DP reserve (they are only shown), not shrunk below the smallest."""
+    from helpers_engine import load
+
+    train, _, _ = split(load("cps1988.csv"), 0.2, max_rows=10**9, seed=1)
+    s = Search(train, {"seed": 1}, OptimiseOptions(), 1)
+    smallest = s.plan_cost(s.schedule(500))
+    s.budget = s.full_reserve() + smallest + s.dp_reserve() / 2
+    plan = s.fitted_plan()
+    monkeypatch.setattr(Search, "dp_reserve", lambda self: 0.0)
+    assert plan == s.fitted_plan() and s.plan_cost(plan) <= s.budget - s.full_reserve()
+
+
+def test_page_and_cli_default_budget_is_the_engines(capsys):
+    """The page's default budget (web/js/optimise.js, web/js/state.js) and the CLI's help say
+    py_engine.optimise.DEFAULT_BUDGET."""
+    import re
+    from pathlib import Path
+
+    from py_engine.cli import build_parser
+    from py_engine.optimise import DEFAULT_BUDGET
+
+    web = Path(__file__).resolve().parent.parent / "web" / "js"
+    js = re.search(r"DEFAULT_BUDGET = ([\d_]+);", (web / "optimise.js").read_text()).group(1)
+    state = re.search(r'optimise_budget: "(\d+)"', (web / "state.js").read_text()).group(1)
+    assert int(js.replace("_", "")) == int(state) == DEFAULT_BUDGET
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["synth", "--help"])
+    assert f"(default: {DEFAULT_BUDGET:,})" in " ".join(capsys.readouterr().out.split())

@@ -5,7 +5,7 @@ import { $, fmtInt, fmtNumber, h, svg } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./state.js";
 
-export const DEFAULT_BUDGET = 10_000_000; // py_engine.optimise.DEFAULT_BUDGET
+export const DEFAULT_BUDGET = 17_300_000; // py_engine.optimise.DEFAULT_BUDGET
 export const MIN_BUDGET = 1000;
 const REAL = "#1f5fa8";
 const CHOSEN = "#e08214";

@@ -27,7 +27,7 @@ export function defaultSettings() {
     domain_from_data: false, // opt-in: the domain read from the data is NOT covered by the guarantee
     // issue 13: settings tuned per table (py_engine/optimise.py): aim and work budget
     optimise_criterion: "utility",
-    optimise_budget: "10000000", // py_engine.optimise.DEFAULT_BUDGET
+    optimise_budget: "17300000", // py_engine.optimise.DEFAULT_BUDGET
   };
 }
 
