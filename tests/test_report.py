@@ -242,7 +242,7 @@ def test_pdf_shows_the_settings_search_and_its_front_in_both_languages(tmp_path)
     df = pd.DataFrame({"a": a, "b": b, "c": rng.choice(["p", "q"], n)})
     data = load_csv(df.to_csv(index=False).encode(), "t.csv")
     train, hold, _ = split(data, 0.2, seed=3)
-    res = syn_optimised(train, {"seed": 3}, {"budget": 200_000})
+    res = syn_optimised(train, {"seed": 3}, {"budget": 400_000})  # the search and the DP points (reserved)
     rep = evaluate(train, res.synthetic, hold, {}, context=context("t.csv", res, hold))
     assert rep["context"]["optimisation"]["chosen"] == res.optimisation["chosen"]
     assert len(rep["context"]["optimisation"]["dp"]["points"]) == 2
