@@ -274,6 +274,18 @@ def test_domain_is_a_function_of_the_declared_domain_only():
     assert {k: v.to_dict() for k, v in a.items()} == {k: v.to_dict() for k, v in b.items()}
 
 
+def test_a_missing_token_that_is_also_a_level_is_refused():
+    ds = table("a,n\nx,1\nNA,2\n")
+    doc = {"format": "localsynth.dp-domain", "version": 1, "columns": [
+        {"name": "a", "kind": "categorical", "levels": ["x", "NA"], "missing": ["", "NA"]},
+        {"name": "n", "kind": "number", "lower": 0, "upper": 100, "bins": 10, "missing": []}]}
+    with pytest.raises(EngineError) as e:
+        check_domain(doc, ds.schema, ["a", "n"])
+    assert e.value.code == "dp.domain_bad" and "'a'" in e.value.message("en")
+    doc["columns"][0]["missing"] = [""]
+    assert check_domain(doc, ds.schema, ["a", "n"])["a"].missing == [""]
+
+
 # ---------------------------------------------------------------- determinism and utility
 
 def test_same_model_and_seed_same_rows_and_fresh_noise_each_fit():

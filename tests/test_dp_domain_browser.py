@@ -5,11 +5,13 @@ engine gets, and the result says the domain is covered. Screenshots in tests/art
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
 from conftest import wait_ready
-from uihelp import axe, settle, shot, text, wait_step
+from uihelp import axe, download, drop_file, settle, shot, text, wait_step
 
 
 @pytest.mark.parametrize("lang", ["en", "nl"])
@@ -83,3 +85,81 @@ def test_dp_domain_editor(new_page, lang):
     race_col = preview["columns"].index("race")
     assert all(row[race_col] != dropped for row in preview["rows"])  # the level taken off is never made
     shot(page, f"dp-domain-{lang}-2-result")
+
+
+def small_csv() -> bytes:
+    """300 rows: a category with empty cells, whole numbers with empty cells, decimals with NA."""
+    rows = ["group,age,score"]
+    for i in range(300):
+        rows.append(",".join(["" if i % 6 == 0 else "abc"[i % 3], "" if i % 7 == 0 else str(20 + i % 40),
+                              "NA" if i % 5 == 0 else f"{(i * 37) % 1000 / 10:.1f}"]))
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_dp_domain_missing_codes(new_page, lang):
+    """The missing codes of each column are shown (the empty cell in words), marked as suggested with
+    the rest, editable (none allowed), checked at the column (a code that is also a level or a value
+    within the bounds), and what the user confirms is what the engine models and the JSON carries: a
+    column confirmed with none gets no missing cell, so the synthetic CSV has none there."""
+    page = new_page(lang=lang)
+    wait_ready(page)
+    drop_file(page, name="small.csv", data=small_csv())
+    settle(page)
+    page.click("#to-settings")
+    page.check("#method-dp")
+    page.click("#dp-domain-edit")
+    page.wait_for_selector("#dp-col-2", timeout=60_000)
+    legends = page.eval_on_selector_all("#dp-domain-editor legend", "els => els.map(e => e.textContent)")
+    assert legends == ["group", "age", "score"]
+    empty = text(lang, "settings.dp_domain_empty_cell")
+    # the suggestion from the data: the empty cell for group and age, NA for score
+    assert page.is_checked("#dp-missing-empty-0") and page.input_value("#dp-missing-0") == ""
+    assert page.is_checked("#dp-missing-empty-1")
+    assert not page.is_checked("#dp-missing-empty-2") and page.input_value("#dp-missing-2") == "NA"
+    assert page.text_content("#dp-missing-shown-0") == text(lang, "settings.dp_domain_missing_shown", tokens=empty)
+    assert page.text_content("#dp-missing-shown-2") == text(lang, "settings.dp_domain_missing_shown", tokens="NA")
+    assert page.text_content("label[for=dp-missing-empty-0]") == text(lang, "settings.dp_domain_missing_empty")
+    assert page.text_content("label[for=dp-missing-0]") == text(lang, "settings.dp_domain_missing")
+    assert "dp-mark-0" in page.get_attribute("#dp-missing-0", "aria-describedby")  # marked as suggested
+
+    # checked at the column: a code that is also a level, or a value within the bounds
+    page.fill("#dp-missing-0", "a")
+    assert page.text_content("#dp-col-error-0") == text(lang, "settings.dp_domain_missing_level", token="a")
+    page.locator("#dp-col-0").screenshot(path=str(shot(page, f"dp-domain-{lang}-5-missing-error")))
+    page.fill("#dp-missing-0", "")
+    assert not page.is_visible("#dp-col-error-0")
+    page.fill("#dp-missing-1", "30")
+    assert page.text_content("#dp-col-error-1") == text(lang, "settings.dp_domain_missing_value", token="30")
+    page.fill("#dp-missing-1", "-9")
+    assert not page.is_visible("#dp-col-error-1")
+    assert page.text_content("#dp-missing-shown-1") == text(lang, "settings.dp_domain_missing_shown",
+                                                            tokens=f"{empty}, -9")
+    # none for group: no missing cell
+    page.uncheck("#dp-missing-empty-0")
+    assert page.text_content("#dp-missing-shown-0") == text(lang, "settings.dp_domain_missing_none")
+    for i in range(3):
+        page.check(f"#dp-confirm-{i}")
+    assert not page.is_visible("#dp-domain-error")
+    want = {"group": [], "age": ["", "-9"], "score": ["NA"]}
+    dom = page.evaluate("() => window.localsynth.state.settings.domain")
+    assert {c["name"]: c["missing"] for c in dom["columns"]} == want
+    shot(page, f"dp-domain-{lang}-3-missing")
+    page.locator("#dp-domain-editor").screenshot(path=str(shot(page, f"dp-domain-{lang}-4-missing-editor")))
+    bad_axe = axe(page, f"dp-domain-missing-{lang}")
+    assert bad_axe == [], json.dumps(bad_axe, indent=1)
+
+    page.click("#generate")
+    wait_step(page, "result", timeout_s=600)
+    result = page.evaluate("() => window.localsynth.state.result")
+    assert result["method"] == "dp" and result["settings"]["domain_from_data"] is False
+    _, js = download(page, "#dl-json")
+    doc = json.loads(js)
+    assert {c["name"]: c["missing"] for c in doc["model"]["domain"]["columns"]} == want
+    assert {c["name"]: c["missing"] for c in doc["settings"]["domain"]["columns"]} == want
+    _, data = download(page, "#dl-csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) > 100
+    assert all(r["group"] in ("a", "b", "c", "Other") for r in rows)  # no missing cell: none written
+    assert {r["age"] for r in rows if not r["age"].isdigit()} <= {"", "-9"}
+    assert any(r["score"] == "NA" for r in rows)  # about 20% in the data: its cell is measured and kept

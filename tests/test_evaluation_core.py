@@ -177,6 +177,10 @@ def test_ml_utility_with_a_class_only_the_synthetic_rows_have():
     syn = load_csv(_csv(["x,y"] + rows(300, extra=True)))
     res = ml_utility(train, syn, holdout, "y", seed=0)
     assert res["ratio"] is not None and 0.8 < res["ratio"] < 1.1
+    # the synthetic rows of that class are left out of the synthetic training, and counted
+    assert res["n_synthetic_dropped"] == 6 and res["n_synthetic"] == 294
+    plain = load_csv(_csv(["x,y"] + rows(300)))
+    assert ml_utility(train, plain, holdout, "y", seed=0)["n_synthetic_dropped"] == 0
 
 
 def test_constant_and_single_column_do_not_crash():

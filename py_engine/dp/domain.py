@@ -110,7 +110,10 @@ def parse_column(d: dict, typ: str) -> ColumnDomain:
         levels = d.get("levels")
         if not isinstance(levels, list) or not levels or len(set(map(str, levels))) != len(levels):
             raise _bad(name, "levels")
-        return ColumnDomain(name, "categorical", levels=[str(x) for x in levels], missing=missing)
+        levels = [str(x) for x in levels]
+        if set(levels) & set(missing):  # a cell is a value or missing, not both (the output would be ambiguous)
+            raise _bad(name, "missing")
+        return ColumnDomain(name, "categorical", levels=levels, missing=missing)
     if typ in NUMBER_TYPES:
         if kind != "number":
             raise EngineError("dp.domain_kind", kind="settings", column=name, type=typ, expected="number")

@@ -2,6 +2,8 @@
 // THE DATA (dp_domain request; py_engine/dp/domain.py suggest_domain); the page shows them marked as
 // suggested, the user edits them and confirms each column as public knowledge. Only when every column
 // is confirmed is the edited document sent as settings.domain (without the suggestion's from_data flag).
+// The missing tokens too: the empty cell as a checkbox, other tokens (-9, NA) one per line; none means
+// the column has no missing cell, so the engine writes no missing value there.
 import { $, h } from "./dom.js";
 import { lang, t } from "./i18n.js";
 import { state } from "./state.js";
@@ -12,7 +14,7 @@ const DAY_MS = 86_400_000;
 
 let ctx;
 let onChange = () => {};
-// {columns: [{col: suggested entry, type, confirmed, levels, lower, upper, intCells}], error}
+// {columns: [{col: suggested entry, type, confirmed, levels, lower, upper, intCells, empty, missing}], error}
 export const editor = { columns: null, error: "" };
 
 export function init(c, changed) {
@@ -66,6 +68,8 @@ async function open() {
         levels: col.kind === "categorical" ? col.levels.join("\n") : "",
         lower: col.kind === "number" ? showBound(lo, type) : "",
         upper: col.kind === "number" ? showBound(hi, type) : "",
+        empty: col.missing.includes(""),
+        missing: col.missing.filter((x) => x !== "").join("\n"),
       };
     });
   } catch (e) {
@@ -77,18 +81,33 @@ async function open() {
   apply();
 }
 
-/** One column's entry of the domain document as the user left it, or null if it is not valid. */
+/** The missing tokens as the user left them: the empty cell first if ticked, then one per line. */
+function tokens(c) {
+  return [...new Set([...(c.empty ? [""] : []), ...c.missing.split("\n").map((x) => x.trim()).filter(Boolean)])];
+}
+
+/** One column's entry of the domain document as the user left it, or {error: locale key, token?}. */
 function entry(c) {
-  const out = { ...c.col };
+  const out = { ...c.col, missing: tokens(c) };
   if (c.col.kind === "categorical") {
     const levels = [...new Set(c.levels.split("\n").map((x) => x.trim()).filter(Boolean))];
-    if (!levels.length) return null;
+    if (!levels.length) return { error: "settings.dp_domain_levels_invalid" };
+    const token = out.missing.find((x) => levels.includes(x));
+    if (token !== undefined) return { error: "settings.dp_domain_missing_level", token };
     out.levels = levels;
     return out;
   }
   const lo = readBound(c.lower, c.type);
   const hi = readBound(c.upper, c.type);
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo) || (c.intCells && hi - lo < 1)) return null;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo) || (c.intCells && hi - lo < 1)) {
+    return { error: "settings.dp_domain_bounds_invalid" };
+  }
+  // a token that reads as a value within the bounds would be written as a value and as missing
+  // (dates only as yyyy-mm-dd: Date.parse reads "-9Z" as a date in 2001)
+  const value = (x) => (c.type === "date" || c.type === "datetime") && !/^\d{4}-\d\d-\d\d/.test(x)
+    ? NaN : readBound(x, c.type);
+  const token = out.missing.find((x) => value(x) >= lo && value(x) <= hi);
+  if (token !== undefined) return { error: "settings.dp_domain_missing_value", token };
   if (c.intCells && hi - lo + 1 <= INTEGER_CELLS && Number.isInteger(lo) && Number.isInteger(hi)) {
     Object.assign(out, { lower: lo - 0.5, upper: hi + 0.5, bins: hi - lo + 1 });
   } else {
@@ -98,7 +117,7 @@ function entry(c) {
 }
 
 export function invalid(c) {
-  return entry(c) === null;
+  return Boolean(entry(c).error);
 }
 
 /** settings.domain from the editor: the document when every column is valid and confirmed. */
@@ -106,7 +125,7 @@ function apply() {
   const s = state.settings;
   if (s.domain_source !== "editor" || !editor.columns) return onChange();
   const entries = editor.columns.map(entry);
-  const ok = entries.every(Boolean) && editor.columns.every((c) => c.confirmed);
+  const ok = entries.every((e) => !e.error) && editor.columns.every((c) => c.confirmed);
   s.domain = ok ? { format: "localsynth.dp-domain", version: 1, columns: entries } : null;
   s.domain_name = "";
   onChange();
@@ -129,11 +148,13 @@ export function render() {
     const mark = $(`#dp-mark-${i}`);
     mark.textContent = t(c.confirmed ? "settings.dp_domain_confirmed_mark" : "settings.dp_domain_suggested_mark");
     mark.className = c.confirmed ? "mark confirmed" : "mark suggested";
-    const bad = invalid(c);
+    const { error, token } = entry(c);
     const err = $(`#dp-col-error-${i}`);
-    err.hidden = !bad;
-    err.textContent = bad ? t(c.col.kind === "categorical" ? "settings.dp_domain_levels_invalid"
-      : "settings.dp_domain_bounds_invalid") : "";
+    err.hidden = !error;
+    err.textContent = error ? t(error, { token }) : "";
+    const shown = tokens(c).map((x) => (x === "" ? t("settings.dp_domain_empty_cell") : x));
+    $(`#dp-missing-shown-${i}`).textContent = shown.length
+      ? t("settings.dp_domain_missing_shown", { tokens: shown.join(", ") }) : t("settings.dp_domain_missing_none");
   });
 }
 
@@ -161,6 +182,19 @@ function build(box) {
           h("label", { for: `dp-${key}-${i}` }, t(`settings.dp_domain_${key}`)), inp));
       }
     }
+    const empty = h("input", { type: "checkbox", id: `dp-missing-empty-${i}`,
+      "aria-describedby": `dp-mark-${i} dp-missing-shown-${i}` });
+    empty.checked = c.empty;
+    empty.addEventListener("change", changed("empty"));
+    const other = h("textarea", { id: `dp-missing-${i}`, rows: "2",
+      "aria-describedby": `dp-mark-${i} dp-missing-shown-${i} dp-col-error-${i}` });
+    other.value = c.missing;
+    other.addEventListener("input", changed("missing"));
+    const missing = h("div", { class: "field dp-missing" },
+      h("div", { class: "choice" }, empty,
+        h("label", { for: `dp-missing-empty-${i}` }, t("settings.dp_domain_missing_empty"))),
+      h("label", { for: `dp-missing-${i}` }, t("settings.dp_domain_missing")), other,
+      h("p", { id: `dp-missing-shown-${i}`, class: "help" }));
     const cb = h("input", { type: "checkbox", id: `dp-confirm-${i}` });
     cb.checked = c.confirmed;
     cb.addEventListener("change", changed("confirmed"));
@@ -168,6 +202,7 @@ function build(box) {
       h("legend", {}, c.col.name),
       h("p", { id: `dp-mark-${i}`, class: "mark suggested" }),
       h("div", { class: "field-row" }, ...fields),
+      missing,
       h("div", { class: "choice" }, cb, h("label", { for: `dp-confirm-${i}` }, t("settings.dp_domain_confirm"))),
       h("p", { id: `dp-col-error-${i}`, class: "field-error", hidden: true }));
   });
