@@ -136,6 +136,67 @@ def test_ordered_bins_merge_until_each_sum_clears_the_noise():
     assert cmap[10] == len(groups) and yc[-1] == 7 and k.sum() == 11
 
 
+def test_ordered_cells_group_into_adjacent_runs_of_about_equal_mass():
+    # 5 ordered cells (mass 10, 10, 10, 10, 100), then two cells that are not ordered bins
+    g = mst.group_ordered(np.array([10, 10, 10, 10, 100, 5, 7], dtype=float), 5, 2)
+    assert g.tolist() == [0, 0, 0, 0, 1, 2, 3]  # midpoints 5..35 of 140 in the first half, 90 in the second
+    g3 = mst.group_ordered(np.array([30, -4, 30, 30, 30, 30], dtype=float), 6, 3)
+    assert g3.tolist() == [0, 0, 0, 1, 2, 2]  # midpoints 15, 30, 45 | 75 | 105, 135 of 150 (negative: 0)
+    assert mst.group_ordered(np.arange(4.0), 4, 4).tolist() == [0, 1, 2, 3]  # no fewer groups asked: unchanged
+
+
+def test_pair_groups_coarsen_only_ordered_sides_of_tables_below_the_noise():
+    # 40,000 rows, sd 30: cap = 40000 / (PAIR_SNR 30) = 333 cells
+    cap = 40000 / (mst.PAIR_SNR * 30)
+    assert mst.pair_groups((15, 16), (15, 16), 40000, 30) == (15, 16)  # 240 cells: measured as they are
+    ga, gb = mst.pair_groups((53, 28), (53, 28), 40000, 30)  # both ordered: both coarser, about the cap
+    assert ga < 53 and gb < 28 and ga * gb <= cap and ga * gb > cap / 2
+    ga, gb = mst.pair_groups((53, 15), (53, 0), 40000, 30)  # a categorical side keeps its 15 cells
+    assert gb == 0 and ga * 15 <= cap and ga >= 2
+    assert mst.pair_groups((15, 40), (0, 0), 40000, 30) == (15, 40)  # two categorical sides: unchanged
+    assert mst.pair_groups((53, 28), (53, 28), 40000, 0.3) == (53, 28)  # little noise: unchanged
+
+
+def test_grouped_two_way_measurements_cost_as_any_and_fit_their_groups():
+    # two related numbers with 100 values each: 100 x 100 cells of 2 rows each, far below the noise
+    # at epsilon 1, so their pair is measured on runs of each
+    r = np.random.default_rng(3)
+    x = r.integers(0, 100, 20000)
+    y = np.clip(x + r.integers(-10, 11, 20000), 0, 99)
+    ds = table("x,y\n" + "\n".join(f"{a},{b}" for a, b in zip(x, y, strict=True)) + "\n")
+    s = SynthSettings(method="dp", epsilon=1.0, domain_from_data=True)
+    model, _ = fit_model(ds, s)
+    p = model["privacy"]
+    assert p["rho_spent"] <= p["rho"] and abs(p["rho_spent"] - p["rho"]) < 1e-4 * p["rho"]
+    assert p["split"]["2-way"] == pytest.approx(p["rho_spent"] - p["split"]["1-way"] - p["split"]["select"])
+    assert model["measured_groups"], "no pair was grouped: the test does not test grouping"
+    for key, runs in model["measured_groups"].items():
+        a, b = key.split("|")
+        for col, r in zip((a, b), runs, strict=True):
+            assert r is None or (np.all(np.diff(r) >= 0) and len(r) == max(model["cmap"][col]) + 1)
+    rows = sample_model(model, 5000, 1, ds.schema, list(ds.columns))
+    xs, ys = rows["x"][0], rows["y"][0]
+    assert np.corrcoef(xs, ys)[0, 1] > 0.8  # the relation kept (0.94 in the data)
+
+
+def test_estimation_fits_a_grouped_measurement_on_its_groups():
+    from py_engine.dp import estimation
+
+    rng = np.random.default_rng(1)
+    joint = rng.integers(50, 300, size=(4, 6)).astype(float)
+    tm = estimation.TreeModel({"a": 4, "b": 6}, [("a", "b")])
+    gb = np.array([0, 0, 1, 1, 2, 2])  # b measured in 3 runs of 2 cells
+    coarse = np.stack([joint[:, gb == k].sum(1) for k in range(3)], axis=1)
+    y1 = {"a": joint.sum(1), "b": joint.sum(0)}
+    v1 = {"a": np.ones(4), "b": np.ones(6)}
+    mn, me, _, _ = estimation.fit(tm, y1, v1, {("a", "b"): coarse}, {("a", "b"): np.ones((4, 3))},
+                                  float(joint.sum()), iters=3000, groups={("a", "b"): (np.arange(4), gb)})
+    fitted = me[("a", "b")]
+    got = np.stack([fitted[:, gb == k].sum(1) for k in range(3)], axis=1)
+    assert np.allclose(got, coarse, rtol=0.02)  # the runs' counts are matched
+    assert np.allclose(mn["b"], joint.sum(0), rtol=0.02)
+
+
 def test_a_whole_fit_spends_at_most_the_budget():
     ds = small()
     model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=0.5, domain_from_data=True), iters=50)

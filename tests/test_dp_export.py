@@ -51,7 +51,7 @@ def test_dp_json_outside_the_model_is_the_same_for_any_table():
     assert [n["code"] for n in h1["notes"]] == ["dp_budget"]
     # the model holds the noisy answers, the privacy block and the public domain, nothing else
     assert set(m1) == set(m2) == {"format", "version", "columns", "n_hat", "order", "parent", "tree", "node",
-                                  "edges", "cmap", "fine", "domain", "grid", "privacy"}
+                                  "edges", "cmap", "fine", "measured_groups", "domain", "grid", "privacy"}
     assert m1["domain"] == m2["domain"] and m1["grid"] == m2["grid"]
     assert [c.get("levels") for c in m1["domain"]["columns"]] == [["x", "y", "z"], None]
     assert m1["privacy"]["domain_covered"] is True

@@ -83,15 +83,25 @@ MAX_ITERS = 1000  # default cap (see fit's tol)
 WINDOW = 100  # the stopping rule looks at the loss decrease over this many iterations
 
 
+def _indicator(g: np.ndarray) -> np.ndarray:
+    """cells x groups 0/1 matrix of a map cell -> group."""
+    return (np.asarray(g)[:, None] == np.arange(int(np.max(g)) + 1)[None, :]).astype(float)
+
+
 def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, iters: int = MAX_ITERS,
-        tol: float | None = None, trace: list | None = None):
+        tol: float | None = None, trace: list | None = None, groups: dict | None = None):
     """Mirror descent; y/v: noisy counts and variances per cell (1-way per column, 2-way per edge).
+
+    `groups` {edge: (map a, map b)}: that edge's 2-way answer y2[e] / v2[e] is over groups of its
+    cells (cell -> group per side; mst.pair_groups): the loss compares G_a^T mu_e G_b with it, and
+    its gradient is G_a (residual / v) G_b^T (G: the 0/1 cells x groups matrices).
 
     At most `iters` iterations. With `tol`, stop earlier once the last WINDOW iterations lowered the
     loss by less than tol x max(L, 1) (relative change; the loss is a sum of squared standardised
     residuals, so at the optimum it is about half the number of measured cells, and the slow
     iterations are those at high epsilon, where the weights 1/sigma^2 are large). The rule reads only
     the noisy answers: post-processing. Returns (node marginals, edge marginals, loss, iterations)."""
+    ind = {e: (_indicator(ga), _indicator(gb)) for e, (ga, gb) in (groups or {}).items()}
     node = {c: np.zeros(model.sizes[c]) for c in model.cols}
     edge = {e: np.zeros((model.sizes[e[0]], model.sizes[e[1]])) for e in model.edges}
 
@@ -102,6 +112,12 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
             L += 0.5 * float((d * d / v1[c]).sum())
             gn[c] = d / v1[c]
         for e in model.edges:
+            if e in ind:
+                ga, gb = ind[e]
+                d = ga.T @ me[e] @ gb - y2[e]
+                L += 0.5 * float((d * d / v2[e]).sum())
+                ge[e] = ga @ (d / v2[e]) @ gb.T
+                continue
             d = me[e] - y2[e]
             L += 0.5 * float((d * d / v2[e]).sum())
             ge[e] = d / v2[e]

@@ -81,18 +81,20 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
     for c in cols:
         maps[c], y1c[c], k1[c] = mst.compress(y1[c].astype(float), doms[c], sd1)
     n_hat = mst.estimate_total(y1c, k1)
-    tree, y2 = [], {}
+    tree, y2, groups = [], {}, {}
     if d > 1 and not independent:
         tree = mst.select_tree(sens, cols, maps, y1c, n_hat, b["eps_em"])
-        y2 = mst.measure_two_way(sens, tree, maps, b["sigma2_sq"])
+        groups = _edge_groups(tree, maps, y1c, doms, n_hat, float(b["sigma2_sq"]) ** 0.5)
+        y2 = mst.measure_two_way(sens, tree, maps, b["sigma2_sq"], groups)
     sens.close()
     # --- everything below is post-processing of the noisy answers
     sizes = {c: len(y1c[c]) for c in cols}
     tm = estimation.TreeModel(sizes, tree)
     v1 = {c: k1[c] * float(s1) for c in cols}
-    v2 = {e: np.outer(k1[e[0]], k1[e[1]]) * float(b["sigma2_sq"]) for e in tree}
+    v2 = {e: (np.full(y2[e].shape, float(b["sigma2_sq"])) if e in groups
+              else np.outer(k1[e[0]], k1[e[1]]) * float(b["sigma2_sq"])) for e in tree}
     mn, me, _, _ = estimation.fit(tm, y1c, v1, {e: y2[e].astype(float) for e in tree}, v2, n_hat, iters,
-                                  tol=ESTIMATION_TOL)
+                                  tol=ESTIMATION_TOL, groups=groups)
     edges = {}
     for a, bb in tree:
         p, c = (a, bb) if tm.parent.get(bb) == a else (bb, a)
@@ -104,6 +106,9 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
              "node": {c: _r(mn[c]) for c in cols}, "edges": edges,
              "cmap": {c: [int(v) for v in maps[c]] for c in cols},
              "fine": {c: _r(np.maximum(y1[c], 0)) for c in cols},
+             # edges whose 2-way answer was measured on runs of ordered cells: compressed cell -> run
+             # per side (None: the side's cells as they are)
+             "measured_groups": {f"{a}|{bb}": [_runs(g[0]), _runs(g[1])] for (a, bb), g in groups.items()},
              # the declared domain (reused as a domain file it gives the same grid again) and, apart,
              # the bins of the grid measured where grid_for_epsilon refined it
              "domain": domain_document(declared, from_data=bool(s.domain_from_data)),
@@ -117,6 +122,23 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
                          "domain_covered": not s.domain_from_data}}
     notes.append(note("dp_budget", None, epsilon=float(s.epsilon), delta=float(s.delta), rho=f"{float(rho):.4g}"))
     return model, notes
+
+
+def _runs(g: np.ndarray) -> list[int] | None:
+    return None if np.array_equal(g, np.arange(len(g))) else [int(v) for v in g]
+
+
+def _edge_groups(tree, maps, y1c, doms, n_hat: float, sigma: float) -> dict:
+    """{edge: (group map a, group map b)} for the tree's edges whose 2-way answer is measured on runs
+    of ordered cells (mst.pair_groups); edges measured on their compressed cells are not listed."""
+    out = {}
+    for a, b in tree:
+        m = (mst.ordered_compressed(maps[a], doms[a]), mst.ordered_compressed(maps[b], doms[b]))
+        ka, kb = len(y1c[a]), len(y1c[b])
+        ga, gb = mst.pair_groups((ka, kb), m, n_hat, sigma)
+        if ga < m[0] or gb < m[1]:
+            out[(a, b)] = (mst.group_ordered(y1c[a], m[0], ga), mst.group_ordered(y1c[b], m[1], gb))
+    return out
 
 
 def _privacy(s, rho, odo, **extra) -> dict:
