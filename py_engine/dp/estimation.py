@@ -4,8 +4,11 @@ propagation on the tree.
 
 p(x) proportional to exp(sum_a theta_a(x_a) + sum_ab theta_ab(x_a, x_b)); marginals mu = n * p.
 Loss L = sum_C ||(mu_C - y_C)/sd_C||^2 / 2 (sd per cell: sigma sqrt(k) for k merged cells).
-Step theta <- theta - alpha dL/dmu, alpha doubled each iteration and halved until
-L_old - L_new >= alpha/2 <dL, mu_old - mu_new> (Armijo, as mbi's MirrorDescent).
+Step theta <- theta - alpha dL/dmu, alpha halved until L_old - L_new >= alpha/2 <dL, mu_old - mu_new>
+(Armijo, as mbi's MirrorDescent) and doubled at the next iteration only if it was not halved in this
+one (mbi doubles every iteration, which costs a second evaluation at most iterations; measured on Adult
+with the same noisy answers: at epsilon 10, 4,000 iterations reach loss 1,379 instead of 1,844 with
+6,731 instead of 8,000 evaluations; at epsilon 1 the same loss, 414, with 6,298 instead of 7,992).
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def _lse(a: np.ndarray, axis: int) -> np.ndarray:
-    m = a.max(axis=axis, keepdims=True)
-    return (m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))).squeeze(axis)
+def _lse_rows(a: np.ndarray) -> np.ndarray:
+    """log sum_j exp(a_ij) per row i, stabilised by the row's maximum."""
+    m = a.max(axis=1)
+    return m + np.log(np.exp(a - m[:, None]).sum(axis=1))
 
 
 class TreeModel:
@@ -41,41 +45,36 @@ class TreeModel:
                         self.parent[g] = c
                         stack.append(g)
 
-    def edge_key(self, p: str, c: str) -> tuple[str, str]:
-        return (p, c) if (p, c) in self._eset else (c, p)
+        eset = set(self.edges)
+        # BP's steps, parents first: (child, parent, edge key, key == (parent, child))
+        self._steps = []
+        for c in self.order:
+            p = self.parent[c]
+            if p is not None:
+                k = (p, c) if (p, c) in eset else (c, p)
+                self._steps.append((c, p, k, k == (p, c)))
 
     def marginals(self, node: dict, edge: dict, total: float) -> tuple[dict, dict]:
         """Exact node and edge marginals (scaled to total) by two-pass BP in log space."""
-        self._eset = set(self.edges)
-
-        def psi(p, c):  # log potential as [x_p, x_c]
-            k = self.edge_key(p, c)
-            return edge[k] if k == (p, c) else edge[k].T
-
+        steps = self._steps
+        pc = {c: edge[k] if fwd else edge[k].T for c, p, k, fwd in steps}  # log potential [x_p, x_c]
         up = {}
         inc = {c: node[c].copy() for c in self.cols}
-        for c in reversed(self.order):
-            p = self.parent[c]
-            if p is not None:
-                up[c] = _lse(psi(p, c) + inc[c][None, :], axis=1)
-                inc[p] = inc[p] + up[c]
-        belief = {}
-        for c in self.order:
-            p = self.parent[c]
-            if p is None:
-                belief[c] = inc[c]
-            else:
-                down = _lse(psi(p, c) + (belief[p] - up[c])[:, None], axis=0)
-                belief[c] = inc[c] + down
+        for c, p, _k, _f in reversed(steps):
+            up[c] = _lse_rows(pc[c] + inc[c][None, :])
+            inc[p] += up[c]
+        belief = {c: inc[c] for c in self.order if self.parent[c] is None}
+        for c, p, _k, _f in steps:
+            belief[c] = inc[c] + _lse_rows((pc[c] + (belief[p] - up[c])[:, None]).T)
         mn, me = {}, {}
         for c in self.cols:
-            b = belief[c]
-            mn[c] = total * np.exp(b - _lse(b, 0))
-        for a, b in self.edges:
-            p, c = (a, b) if self.parent.get(b) == a else (b, a)
-            lg = psi(p, c) + (belief[p] - up[c])[:, None] + inc[c][None, :]
-            m = total * np.exp(lg - _lse(lg.ravel(), 0))
-            me[(a, b)] = m if (p, c) == (a, b) else m.T
+            q = np.exp(belief[c] - belief[c].max())
+            mn[c] = q * (total / q.sum())
+        for c, p, k, fwd in steps:
+            lg = pc[c] + (belief[p] - up[c])[:, None] + inc[c][None, :]
+            q = np.exp(lg - lg.max())
+            m = q * (total / q.sum())
+            me[k] = m if fwd else m.T
         return mn, me
 
 
@@ -128,9 +127,12 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
     alpha = 1.0 / total
     hist = [L]
     it = 0
+    backtracked = False
     while it < iters:
         it += 1
-        alpha *= 2.0
+        if not backtracked:  # grow the step only after one that was accepted as it was
+            alpha *= 2.0
+        backtracked = False
         for _ls in range(25):
             n2 = {c: node[c] - alpha * gn[c] for c in model.cols}
             e2 = {e: edge[e] - alpha * ge[e] for e in model.edges}
@@ -141,6 +143,7 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
             if L - L2 >= 0.5 * alpha * dec:
                 break
             alpha *= 0.5
+            backtracked = True
         node, edge, mn, me, L, gn, ge = n2, e2, mn2, me2, L2, gn2, ge2
         hist.append(L)
         if trace is not None:
