@@ -407,6 +407,31 @@ def test_estimation_stops_when_the_loss_has_converged():
     assert l_tol <= l_full * 1.01 + 1e-9
 
 
+def test_the_estimation_starts_at_the_answers_when_they_are_consistent():
+    # a chain a - b - c with exact (noise-free) marginals of a tree distribution: the start's
+    # marginals are those answers, and the fit from there needs no more iterations than the window
+    from py_engine.dp import estimation
+
+    rng = np.random.default_rng(2)
+    pa = rng.dirichlet(np.ones(3))
+    pb_a = rng.dirichlet(np.ones(4), size=3)
+    pc_b = rng.dirichlet(np.ones(2), size=4)
+    joint = pa[:, None, None] * pb_a[:, :, None] * pc_b[None, :, :] * 1000.0
+    tm = estimation.TreeModel({"a": 3, "b": 4, "c": 2}, [("a", "b"), ("b", "c")])
+    y1 = {"a": joint.sum((1, 2)), "b": joint.sum((0, 2)), "c": joint.sum((0, 1))}
+    y2 = {("a", "b"): joint.sum(2), ("b", "c"): joint.sum(0)}
+    node, edge = estimation.start_from_answers(tm, y1, y2, floor=1e-9)
+    mn, me = tm.marginals(node, edge, 1000.0)
+    for c in y1:
+        assert np.allclose(mn[c], y1[c])
+    for e in y2:
+        assert np.allclose(me[e], y2[e])
+    v1 = {c: np.ones(len(v)) for c, v in y1.items()}
+    v2 = {e: np.ones(v.shape) for e, v in y2.items()}
+    *_, loss, it = estimation.fit(tm, y1, v1, y2, v2, 1000.0, iters=3000, tol=1e-3, start=(node, edge))
+    assert loss < 1e-6 and it == estimation.WINDOW
+
+
 def test_grid_is_a_function_of_epsilon_and_the_domain_only():
     from py_engine.dp.domain import ColumnDomain, grid_for_epsilon
 

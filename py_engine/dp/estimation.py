@@ -78,6 +78,32 @@ class TreeModel:
         return mn, me
 
 
+def start_from_answers(model: TreeModel, y1: dict, y2: dict, groups: dict | None = None, floor: float = 1.0
+                       ) -> tuple[dict, dict]:
+    """Log potentials whose model is near the noisy answers, to start the mirror descent from
+    (post-processing: they read the noisy answers only). A tree's distribution factorises as
+    p(x) = prod_ab p(x_a, x_b) / prod_a p(x_a)^(deg(a) - 1), so theta_ab = log y_ab and
+    theta_a = -(deg(a) - 1) log y_a, with every count floored at `floor` (noisy counts can be <= 0).
+    An edge measured on runs of cells (`groups`) spreads each run's count over its cells in
+    proportion to the two 1-way answers."""
+    deg = {c: 0 for c in model.cols}
+    for a, b in model.edges:
+        deg[a] += 1
+        deg[b] += 1
+    p1 = {c: np.maximum(np.asarray(y1[c], dtype=float), floor) for c in model.cols}
+    node = {c: -(deg[c] - 1) * np.log(p1[c]) for c in model.cols}
+    edge = {}
+    for e in model.edges:
+        a, b = e
+        y = np.asarray(y2[e], dtype=float)
+        if groups and e in groups:
+            ia, ib = _indicator(groups[e][0]), _indicator(groups[e][1])
+            ratio = np.maximum(y, floor) / np.outer(ia.T @ p1[a], ib.T @ p1[b])
+            y = (ia @ ratio @ ib.T) * np.outer(p1[a], p1[b])
+        edge[e] = np.log(np.maximum(y, floor))
+    return node, edge
+
+
 MAX_ITERS = 1000  # default cap (see fit's tol)
 WINDOW = 100  # the stopping rule looks at the loss decrease over this many iterations
 
@@ -88,7 +114,8 @@ def _indicator(g: np.ndarray) -> np.ndarray:
 
 
 def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, iters: int = MAX_ITERS,
-        tol: float | None = None, trace: list | None = None, groups: dict | None = None):
+        tol: float | None = None, trace: list | None = None, groups: dict | None = None,
+        start: tuple[dict, dict] | None = None):
     """Mirror descent; y/v: noisy counts and variances per cell (1-way per column, 2-way per edge).
 
     `groups` {edge: (map a, map b)}: that edge's 2-way answer y2[e] / v2[e] is over groups of its
@@ -103,6 +130,8 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
     ind = {e: (_indicator(ga), _indicator(gb)) for e, (ga, gb) in (groups or {}).items()}
     node = {c: np.zeros(model.sizes[c]) for c in model.cols}
     edge = {e: np.zeros((model.sizes[e[0]], model.sizes[e[1]])) for e in model.edges}
+    if start is not None:  # log potentials to start from (start_from_answers), else all zero
+        node, edge = ({k: np.array(v, dtype=float) for k, v in d.items()} for d in start)
 
     def loss(mn, me):
         L, gn, ge = 0.0, {}, {}
