@@ -165,6 +165,11 @@ def write_md(runs: dict) -> None:
              "eda9daa the estimation grows its step only after an iteration that did not backtrack (faster;",
              "at epsilon 10 a lower loss at the 4,000-iteration cap). Paired on the same noise streams (seeds",
              "1-3 x 2 streams): 2-way 99.1 -> 94.8 at epsilon 0.1, 32.8 -> 31.9 at 1, 29.6 -> 29.8 at 10.",
+             "From af1db29 MST's estimation starts from the noisy answers (estimation.start_from_answers) and",
+             "stops at 2,000 iterations (4,000 before): paired on the same streams, 2-way 31.9 -> 31.5 at",
+             "epsilon 1 and 29.8 -> 28.6 at 10, logit unchanged; Pyodide fit+sample 13.8 -> 5.9 s (epsilon 1),",
+             "19.0 -> 10.6 s (epsilon 10). The MST rows below are at af1db29, fresh noise; at epsilon 0.1 a",
+             "rerun moves the 2-way figure by 10-15 (86.7 at eda9daa, 98.5 at af1db29) and the ML ratio by 0.04.",
              "Rows with commit 5d75e83 are from before these changes; the others say their commit.", "",
              "| mechanism | epsilon | seeds | " + " | ".join(c[1] for c in COLS)
              + " | logit | design columns | dropped | commit |",
