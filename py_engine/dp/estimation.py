@@ -128,10 +128,11 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
     iterations are those at high epsilon, where the weights 1/sigma^2 are large). The rule reads only
     the noisy answers: post-processing. Returns (node marginals, edge marginals, loss, iterations)."""
     ind = {e: (_indicator(ga), _indicator(gb)) for e, (ga, gb) in (groups or {}).items()}
-    node = {c: np.zeros(model.sizes[c]) for c in model.cols}
-    edge = {e: np.zeros((model.sizes[e[0]], model.sizes[e[1]])) for e in model.edges}
-    if start is not None:  # log potentials to start from (start_from_answers), else all zero
+    if start is not None:  # log potentials to start from (start_from_answers)
         node, edge = ({k: np.array(v, dtype=float) for k, v in d.items()} for d in start)
+    else:
+        node = {c: np.zeros(model.sizes[c]) for c in model.cols}
+        edge = {e: np.zeros((model.sizes[e[0]], model.sizes[e[1]])) for e in model.edges}
 
     def loss(mn, me):
         L, gn, ge = 0.0, {}, {}
@@ -140,15 +141,11 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
             L += 0.5 * float((d * d / v1[c]).sum())
             gn[c] = d / v1[c]
         for e in model.edges:
-            if e in ind:
-                ga, gb = ind[e]
-                d = ga.T @ me[e] @ gb - y2[e]
-                L += 0.5 * float((d * d / v2[e]).sum())
-                ge[e] = ga @ (d / v2[e]) @ gb.T
-                continue
-            d = me[e] - y2[e]
+            g = ind.get(e)
+            d = (me[e] if g is None else g[0].T @ me[e] @ g[1]) - y2[e]
             L += 0.5 * float((d * d / v2[e]).sum())
-            ge[e] = d / v2[e]
+            r = d / v2[e]
+            ge[e] = r if g is None else g[0] @ r @ g[1].T
         return L, gn, ge
 
     mn, me = model.marginals(node, edge, total)

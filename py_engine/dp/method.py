@@ -34,7 +34,7 @@ FORMAT = "localsynth.dp-mst"
 FORMAT_AIM = "localsynth.dp-aim"
 ITERS = 2000  # cap on MST's mirror-descent iterations; it stops earlier at ESTIMATION_TOL
 # Stop when 100 iterations lowered the loss by less than 0.1%. The descent starts from the noisy
-# answers themselves (WARM_START, estimation.start_from_answers), not from the uniform model: on Adult
+# answers themselves (estimation.start_from_answers), not from the uniform model: on Adult
 # with the same noisy answers (seed 1) it then stops at epsilon 1 after 2,256 iterations at a lower
 # loss than 3,985 from zero (412.9 vs 413.8), and at epsilon 10 reaches in 2,000 iterations a lower
 # loss than 4,000 from zero did (1,240 vs 1,379; the cap was 4,000 before). Paired over seeds 1-3 x 2
@@ -42,7 +42,6 @@ ITERS = 2000  # cap on MST's mirror-descent iterations; it stops earlier at ESTI
 # epsilon 10 29.8 / 11.0 -> 28.6 / 11.0; epsilon 0.1 (4,000, warm) 94.8 / 27.8 -> 95.2 / 28.3.
 # Post-processing: no privacy cost.
 ESTIMATION_TOL = 1e-3
-WARM_START = True  # MST's estimation starts from the noisy answers (estimation.start_from_answers)
 AIM_ROUND_ITERS = 50  # mirror-descent iterations per AIM round (warm started)
 AIM_FINAL_ITERS = 300  # then the final fit (at most `iters`), warm started from the last round
 
@@ -89,7 +88,7 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
     tree, y2, groups = [], {}, {}
     if d > 1 and not independent:
         tree = mst.select_tree(sens, cols, maps, y1c, n_hat, b["eps_em"])
-        groups = _edge_groups(tree, maps, y1c, doms, n_hat, float(b["sigma2_sq"]) ** 0.5)
+        groups = mst.edge_groups(tree, maps, y1c, doms, n_hat, float(b["sigma2_sq"]) ** 0.5)
         y2 = mst.measure_two_way(sens, tree, maps, b["sigma2_sq"], groups)
     sens.close()
     # --- everything below is post-processing of the noisy answers
@@ -99,7 +98,7 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
     v2 = {e: (np.full(y2[e].shape, float(b["sigma2_sq"])) if e in groups
               else np.outer(k1[e[0]], k1[e[1]]) * float(b["sigma2_sq"])) for e in tree}
     y2f = {e: y2[e].astype(float) for e in tree}
-    start = estimation.start_from_answers(tm, y1c, y2f, groups) if WARM_START else None
+    start = estimation.start_from_answers(tm, y1c, y2f, groups)
     mn, me, _, _ = estimation.fit(tm, y1c, v1, y2f, v2, n_hat, iters, tol=ESTIMATION_TOL, groups=groups,
                                   start=start)
     edges = {}
@@ -133,19 +132,6 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
 
 def _runs(g: np.ndarray) -> list[int] | None:
     return None if np.array_equal(g, np.arange(len(g))) else [int(v) for v in g]
-
-
-def _edge_groups(tree, maps, y1c, doms, n_hat: float, sigma: float) -> dict:
-    """{edge: (group map a, group map b)} for the tree's edges whose 2-way answer is measured on runs
-    of ordered cells (mst.pair_groups); edges measured on their compressed cells are not listed."""
-    out = {}
-    for a, b in tree:
-        m = (mst.ordered_compressed(maps[a], doms[a]), mst.ordered_compressed(maps[b], doms[b]))
-        ka, kb = len(y1c[a]), len(y1c[b])
-        ga, gb = mst.pair_groups((ka, kb), m, n_hat, sigma)
-        if ga < m[0] or gb < m[1]:
-            out[(a, b)] = (mst.group_ordered(y1c[a], m[0], ga), mst.group_ordered(y1c[b], m[1], gb))
-    return out
 
 
 def _privacy(s, rho, odo, **extra) -> dict:

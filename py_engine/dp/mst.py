@@ -204,6 +204,18 @@ def pair_groups(sizes: tuple[int, int], ordered: tuple[int, int], n_hat: float, 
     return min(ga, ma), min(gb, mb)
 
 
+def edge_groups(tree, maps: dict, y1c: dict, doms: dict, n_hat: float, sigma: float) -> dict:
+    """{edge: (group map a, group map b)} for the tree's edges whose 2-way answer is measured on runs
+    of ordered cells (pair_groups); edges measured on their compressed cells are not listed."""
+    out = {}
+    for a, b in tree:
+        m = (ordered_compressed(maps[a], doms[a]), ordered_compressed(maps[b], doms[b]))
+        ga, gb = pair_groups((len(y1c[a]), len(y1c[b])), m, n_hat, sigma)
+        if ga < m[0] or gb < m[1]:
+            out[(a, b)] = (group_ordered(y1c[a], m[0], ga), group_ordered(y1c[b], m[1], gb))
+    return out
+
+
 def measure_two_way(sens: Sensitive, tree, maps, s2: Fraction, groups: dict | None = None
                     ) -> dict[tuple[str, str], np.ndarray]:
     """The tree's 2-way marginals, each on its edge's cells: compressed cells, or with `groups`
