@@ -307,3 +307,86 @@ def test_many_level_categorical_gets_rank_frequency_curves():
     from py_engine.evaluation.columns import tv_complement
 
     assert tv_complement(np.array([1, 2, 0, 0.0]), np.array([0, 0, 5, 9.0])) == 0.0  # disjoint: exactly 0
+
+
+def _mixed_with_ties(n: int, seed: int):
+    """A small table of few distinct values (many ties), missing codes, an all-missing half column."""
+    from tests.helpers_engine import load_bytes
+
+    rng = np.random.default_rng(seed)
+    rows = ["x,k,c,d,e"]
+    for i in range(n):
+        rows.append(",".join([rng.choice(["0", "0.5", "1", "-0.0", "", "-8"]), rng.choice(["1", "2", "3"]),
+                              rng.choice(["a", "b", "", "NA"]), rng.choice(["u", "v", "-8"]),
+                              "" if i < n // 2 else rng.choice(["7", "9"])]))
+    return load_bytes(_csv(rows).encode(), {"x": {"missing_codes": ["-8"]}, "d": {"missing_codes": ["-8"]}})
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_gower_nearest_index_and_float32_distance_match_brute_force(seed, monkeypatch):
+    from py_engine.evaluation import gower
+
+    data = _mixed_with_ties(400, seed)
+    q, c = data.take(np.arange(150)), data.take(np.arange(150, 400))
+    space = gower.encode([q, c], data.columns)
+    qn, qc = space.part(0)
+    cn, cc = space.part(1)
+    acc = np.zeros((len(qn), len(cn)), dtype=np.float32)  # the float32 sums in nearest's column order
+    for j in range(qn.shape[1]):
+        t = np.abs(qn[:, j, None] - cn[None, :, j])
+        acc += np.minimum(t, 1.0) if space.num_has_missing[j] else t
+    for j in range(qc.shape[1]):
+        acc += qc[:, j, None] != cc[None, :, j]
+    low = acc.min(axis=1)
+    for cells in (gower.PAIR_CELLS, 7, 1):  # pairs laid out in one group, in several, one query per group
+        monkeypatch.setattr(gower, "PAIR_CELLS", cells)
+        dist, arg = gower.nearest(space, 0, 1, return_index=True)
+        assert np.array_equal(dist, low.astype(float) / space.m)
+        assert np.array_equal(acc[np.arange(len(qn)), arg], low)
+        near = low < 1  # found among the rows of the same categories: the first of equally near rows
+        assert near.any() and np.array_equal(arg[near], acc.argmin(axis=1)[near])
+    # the pattern-by-pattern scan (kept for NaN sums) gives the same on finite numbers
+    qid, cid = gower._pattern_ids(qc, cc)
+    order = np.argsort(cid, kind="stable")
+    starts = np.searchsorted(cid[order], qid, side="left")
+    ends = np.searchsorted(cid[order], qid, side="right")
+    out = []
+    for f, extra in ((gower._block_nearest, (np.flatnonzero(ends > starts),)),
+                     (gower._block_nearest_chunked, (qid, ends > starts))):
+        best, arg = np.full(len(qn), np.inf), np.full(len(qn), -1, dtype=np.intp)
+        f(qn, cn, space.num_has_missing, order, starts, ends, *extra, best, arg)
+        out.append((best, arg))
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+
+
+def test_row_keys_hash_the_datasets_as_one_frame():
+    import pandas as pd
+
+    from py_engine.evaluation.disclosure import _round_significant, _row_keys
+    from py_engine.evaluation.encoding import is_number, labels, missing_token, numbers
+
+    data = _mixed_with_ties(300, 3)
+    parts = [data.take(np.arange(0, 100)), data.take(np.arange(100, 140)), data.take(np.arange(140, 300))]
+    for d in parts:  # labels: str of each observed value, missing cells by their token
+        for name in ("c", "d"):
+            miss = d.values[name].isna().to_numpy() | d.missing[name].notna().to_numpy()
+            want = [("\x00missing:" + t) if m else str(v)
+                    for v, m, t in zip(d.values[name].astype(object), miss, missing_token(d, name), strict=True)]
+            assert labels(d, name).tolist() == want
+    keys = _row_keys(parts, data.columns)
+    # the reference: one pd.concat of the datasets' frames, hashed. Hashing each dataset alone differs
+    # (here for the second): pandas' text hashing is not per value, '\x00missing:' and '\x00missing:NA'
+    # share the hash of the first one in the column
+    frames = []
+    for d in parts:
+        cols = {}
+        for name in data.columns:
+            if is_number(d, name):
+                x = _round_significant(numbers(d, name))
+                cols[name] = np.where(np.isnan(x), 0.0, x) + 0.0
+                cols[name + "\x00m"] = pd.Series(missing_token(d, name), dtype=object)
+            else:
+                cols[name] = pd.Series(labels(d, name), dtype=object)
+        frames.append(pd.DataFrame(cols))
+    h = pd.util.hash_pandas_object(pd.concat(frames, ignore_index=True), index=False).to_numpy()
+    assert np.array_equal(np.concatenate(keys), h)

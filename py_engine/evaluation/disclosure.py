@@ -33,8 +33,14 @@ def _round_significant(x: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.nd
 
 def _row_keys(datasets: list[Dataset], columns: list[str]) -> list[np.ndarray]:
     """A 64-bit hash per row of its values (numbers at 6 significant digits, dates exact, missing
-    cells by their token), comparable across the datasets."""
-    frames = []
+    cells by their token), comparable across the datasets.
+
+    The datasets' rows are hashed together, as one frame (pandas' hashing of an all-text column
+    factorizes it first, and its text table reads strings only up to a NUL byte: labels that differ
+    only after one, such as missing tokens, share the first one's hash, so a row's hash can depend on
+    the other rows). The frame's columns are joined with numpy when every dataset gives the same
+    columns and types, which is the frame pd.concat builds, without its slow path for object columns."""
+    parts = []
     for d in datasets:
         cols = {}
         for name in columns:
@@ -43,11 +49,17 @@ def _row_keys(datasets: list[Dataset], columns: list[str]) -> list[np.ndarray]:
                 if d.schema[name].type not in (DATE, DATETIME):
                     x = _round_significant(x)
                 cols[name] = np.where(np.isnan(x), 0.0, x) + 0.0  # + 0.0: -0.0 becomes 0.0
-                cols[name + "\x00m"] = pd.Series(missing_token(d, name), dtype=object)
+                cols[name + "\x00m"] = missing_token(d, name)
             else:
-                cols[name] = pd.Series(labels(d, name), dtype=object)
-        frames.append(pd.DataFrame(cols))
-    allf = pd.concat(frames, ignore_index=True)
+                cols[name] = labels(d, name)
+        parts.append(cols)
+    same = all(list(p) == list(parts[0]) and all(p[k].dtype == parts[0][k].dtype for k in p) for p in parts)
+    if same:
+        allf = pd.DataFrame({k: pd.Series(np.concatenate([p[k] for p in parts]), dtype=parts[0][k].dtype)
+                             for k in parts[0]})
+    else:
+        allf = pd.concat([pd.DataFrame({k: v if v.dtype != object else pd.Series(v, dtype=object)
+                                        for k, v in p.items()}) for p in parts], ignore_index=True)
     h = pd.util.hash_pandas_object(allf, index=False).to_numpy()
     out, start = [], 0
     for d in datasets:

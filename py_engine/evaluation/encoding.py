@@ -32,19 +32,45 @@ def is_number(ds: Dataset, name: str) -> bool:
     return ds.schema[name].type in NUMBER_TYPES
 
 
+def _isna(s: pd.Series) -> np.ndarray:
+    """s.isna() as a numpy array: pd.isna of the Series' array (no Series built)."""
+    return pd.isna(s.array)
+
+
 def missing_mask(ds: Dataset, name: str) -> np.ndarray:
-    miss = ds.missing[name].notna().to_numpy() if name in ds.missing else np.zeros(ds.n_rows, bool)
-    return miss | ds.values[name].isna().to_numpy()
+    miss = ~_isna(ds.missing[name]) if name in ds.missing else np.zeros(ds.n_rows, bool)
+    return miss | _isna(ds.values[name])
 
 
 def missing_token(ds: Dataset, name: str) -> np.ndarray:
     """Object array: the missing token of each missing cell ('' when unknown), None where observed."""
-    miss = missing_mask(ds, name)
+    return _missing_token(ds, name, missing_mask(ds, name))
+
+
+def _missing_token(ds: Dataset, name: str, miss: np.ndarray) -> np.ndarray:
     out = np.full(ds.n_rows, None, dtype=object)
     if miss.any():
-        tok = ds.missing[name].astype(object).to_numpy() if name in ds.missing else out
         sel = np.flatnonzero(miss)
-        out[sel] = ["" if (t is None or (isinstance(t, float) and np.isnan(t))) else str(t) for t in tok[sel]]
+        out[sel] = _text_of(_token_text, ds.missing[name], sel) if name in ds.missing else _token_text(None)
+    return out
+
+
+def _token_text(t) -> str:
+    return "" if (t is None or (isinstance(t, float) and np.isnan(t))) else str(t)
+
+
+def _text_of(fn, s: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Object array [fn(x) for x in s.astype(object)[rows]]. For a categorical, fn is called once per
+    category present (the cells of one code hold one value, taken by the same astype)."""
+    arr = s.array
+    if isinstance(arr, pd.Categorical) and len(rows):
+        codes = arr.codes[rows]
+        uniq, first = np.unique(codes, return_index=True)
+        table = np.empty(int(uniq[-1]) + 2, dtype=object)  # at code + 1: -1 (missing) is slot 0
+        table[uniq + 1] = [fn(x) for x in np.asarray(arr[rows[first]].astype(object), dtype=object)]
+        return table[codes + 1]
+    out = np.empty(len(rows), dtype=object)
+    out[:] = [fn(x) for x in s.astype(object).to_numpy(dtype=object)[rows]]
     return out
 
 
@@ -61,14 +87,15 @@ def labels(ds: Dataset, name: str) -> np.ndarray:
     v = ds.values[name]
     if is_number(ds, name):
         out = pd.Series(ds.numeric(name)).map(repr).to_numpy(dtype=object)
-    else:
-        out = v.astype(object).to_numpy(dtype=object).copy()
-        obs = ~miss
-        if obs.any():
-            out[obs] = [str(x) for x in out[obs]]
+    else:  # every cell is set below: observed ones to str of the value, missing ones to their token
+        out = np.full(ds.n_rows, None, dtype=object)
+        obs = np.flatnonzero(~miss)
+        if obs.size:
+            # a categorical: str once per category; text (identifier) columns cell by cell (factorizing
+            # would merge 1, 1.0 and True, and pandas' text table strings that differ only after a NUL)
+            out[obs] = _text_of(str, v, obs)
     if miss.any():
-        tok = missing_token(ds, name)
-        out[miss] = [MISSING_PREFIX + t for t in tok[miss]]
+        out[miss] = MISSING_PREFIX + _missing_token(ds, name, miss)[miss]  # object arrays: str + str per cell
     return out
 
 

@@ -6,8 +6,9 @@ delta_j = [x_j != y_j] for categories. Missing values: a missing token is one mo
 a number missing in one row and not the other gives delta = 1, missing in both gives 0.
 
 Search: candidates with the same categorical values as the query (found by hashing the categorical
-part) are scanned first; since every differing category adds 1/m, a query whose best numeric sum
-there is below 1 cannot do better elsewhere, and is done. The other queries are compared with every
+part) are scanned first, the (query, candidate) pairs of many queries at once in flat arrays; since
+every differing category adds 1/m, a query whose best numeric sum there is below 1 cannot do better
+elsewhere, and is done. The other queries are compared with every
 candidate in chunks (float32 accumulators, one pass per column), so memory stays at about
 chunk x candidates x 4 bytes.
 """
@@ -24,6 +25,7 @@ from .encoding import factor, is_number, numbers
 
 MISSING_NUM = 8.0  # scaled numbers lie in [0, 1]; a missing one is placed far away (delta capped at 1)
 CHUNK_CELLS = 4_000_000  # query rows x candidate rows per chunk
+PAIR_CELLS = 1_000_000  # (query, candidate) pairs per group of same-pattern queries
 
 
 @dataclass
@@ -114,22 +116,10 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
         starts = np.searchsorted(sorted_ids, qid, side="left")
         ends = np.searchsorted(sorted_ids, qid, side="right")
         has = ends > starts
-        # queries with the same pattern share their candidate block
-        for pid in np.unique(qid[has]):
-            qi = np.flatnonzero(qid == pid)
-            block = order[starts[qi[0]]:ends[qi[0]]]
-            for s in range(0, len(block), max(1, CHUNK_CELLS // max(len(qi), 1))):
-                part = block[s:s + max(1, CHUNK_CELLS // max(len(qi), 1))]
-                if qn.shape[1]:
-                    acc = _numeric_sum(qn[qi], cn[part], space.num_has_missing)
-                    j = acc.argmin(axis=1)
-                    d = acc[np.arange(len(qi)), j]
-                else:
-                    j = np.zeros(len(qi), dtype=np.intp)
-                    d = np.zeros(len(qi), dtype=np.float32)
-                better = d < best[qi]
-                best[qi[better]] = d[better]
-                arg[qi[better]] = part[j[better]]
+        if np.isfinite(qn).all() and np.isfinite(cn).all():
+            _block_nearest(qn, cn, space.num_has_missing, order, starts, ends, np.flatnonzero(has), best, arg)
+        else:  # NaN sums: kept the chunked scan's exact behaviour
+            _block_nearest_chunked(qn, cn, space.num_has_missing, order, starts, ends, qid, has, best, arg)
         todo = ~(best < 1.0)
     rest = np.flatnonzero(todo)
     if rest.size:
@@ -149,3 +139,65 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
             best[qi[better]] = d[better]
             arg[qi[better]] = j[better]
     return (best / m, arg) if return_index else best / m
+
+
+def _block_nearest(qn: np.ndarray, cn: np.ndarray, has_missing: np.ndarray, order: np.ndarray,
+                   starts: np.ndarray, ends: np.ndarray, qi: np.ndarray, best: np.ndarray,
+                   arg: np.ndarray) -> None:
+    """For each query q of `qi`: best[q] = the least numeric sum over its pattern's block of candidates
+    (order[starts[q]:ends[q]], in row order) and arg[q] = the first row of the block reaching it.
+
+    All (query, candidate) pairs of a group of queries are laid out in one flat array (about
+    PAIR_CELLS per group) and reduced per query segment. Each pair's float32 sum is accumulated
+    column by column in the order of `_numeric_sum`, so the sums equal its entries bit for bit.
+    Needs finite numbers (no NaN sums)."""
+    lens = ends[qi] - starts[qi]
+    cum = np.cumsum(lens)
+    qt = np.ascontiguousarray(qn.T)
+    ct = np.ascontiguousarray(cn.T)
+    lo = 0
+    while lo < len(qi):
+        hi = max(lo + 1, int(np.searchsorted(cum, (cum[lo - 1] if lo else 0) + PAIR_CELLS, side="right")))
+        g, n = qi[lo:hi], lens[lo:hi]
+        offs = np.cumsum(n) - n  # each query's segment in the flat pair array
+        seg = np.repeat(np.arange(len(g), dtype=np.intp), n)
+        pos = np.arange(int(n.sum()), dtype=np.intp) + np.repeat(starts[g] - offs, n)
+        c = order[pos]
+        if qt.shape[0]:
+            qrows = g[seg]
+            acc = np.zeros(len(c), dtype=np.float32)
+            tmp = np.empty_like(acc)
+            for j in range(qt.shape[0]):
+                np.subtract(qt[j][qrows], ct[j][c], out=tmp)
+                np.abs(tmp, out=tmp)
+                if has_missing[j]:
+                    np.minimum(tmp, 1.0, out=tmp)
+                acc += tmp
+            d = np.minimum.reduceat(acc, offs)
+            hit = np.flatnonzero(acc == d[seg])
+            first = hit[np.searchsorted(seg[hit], np.arange(len(g)))]  # the first hit of each segment
+        else:
+            d, first = np.zeros(len(g), dtype=np.float32), offs
+        best[g] = d
+        arg[g] = c[first]
+        lo = hi
+
+
+def _block_nearest_chunked(qn, cn, has_missing, order, starts, ends, qid, has, best, arg) -> None:
+    """`_block_nearest` pattern by pattern in chunks (the form that also defines the result with NaN sums)."""
+    # queries with the same pattern share their candidate block
+    for pid in np.unique(qid[has]):
+        qi = np.flatnonzero(qid == pid)
+        block = order[starts[qi[0]]:ends[qi[0]]]
+        for s in range(0, len(block), max(1, CHUNK_CELLS // max(len(qi), 1))):
+            part = block[s:s + max(1, CHUNK_CELLS // max(len(qi), 1))]
+            if qn.shape[1]:
+                acc = _numeric_sum(qn[qi], cn[part], has_missing)
+                j = acc.argmin(axis=1)
+                d = acc[np.arange(len(qi)), j]
+            else:
+                j = np.zeros(len(qi), dtype=np.intp)
+                d = np.zeros(len(qi), dtype=np.float32)
+            better = d < best[qi]
+            best[qi[better]] = d[better]
+            arg[qi[better]] = part[j[better]]
