@@ -338,9 +338,13 @@ def test_gower_nearest_index_and_float32_distance_match_brute_force(seed, monkey
     for j in range(qc.shape[1]):
         acc += qc[:, j, None] != cc[None, :, j]
     low = acc.min(axis=1)
+    monkeypatch.setattr(gower, "_pruned_scan", lambda *a: False)  # the plain full scan
+    dense = gower.nearest(space, 0, 1, return_index=True)
+    monkeypatch.undo()
     for cells in (gower.PAIR_CELLS, 7, 1):  # pairs laid out in one group, in several, one query per group
         monkeypatch.setattr(gower, "PAIR_CELLS", cells)
         dist, arg = gower.nearest(space, 0, 1, return_index=True)
+        assert np.array_equal(dist, dense[0]) and np.array_equal(arg, dense[1])  # pruned scan or not
         assert np.array_equal(dist, low.astype(float) / space.m)
         assert np.array_equal(acc[np.arange(len(qn)), arg], low)
         near = low < 1  # found among the rows of the same categories: the first of equally near rows

@@ -15,6 +15,7 @@ chunk x candidates x 4 bytes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,10 +69,17 @@ def encode(datasets: list[Dataset], columns: list[str]) -> GowerSpace:
 
 
 def _pattern_ids(*cat_parts: np.ndarray) -> list[np.ndarray]:
-    """One integer per distinct row of categorical codes, consistent across the parts."""
+    """One integer per distinct row of categorical codes, consistent across the parts (the codes read
+    as the digits of a mixed-radix number when that fits in 62 bits; else factorized)."""
     allc = np.concatenate(cat_parts)
-    if allc.shape[1] == 0:
+    radix = [int(allc[:, j].max()) + 1 for j in range(allc.shape[1])] if len(allc) else []
+    if allc.shape[1] == 0 or not len(allc):
         ids = np.zeros(len(allc), dtype=np.intp)
+    elif allc.min() >= 0 and math.prod(radix) < 2 ** 62:
+        ids = np.zeros(len(allc), dtype=np.int64)
+        for j, r in enumerate(radix):
+            ids *= r
+            ids += allc[:, j]
     else:
         ids = pd.MultiIndex.from_arrays([allc[:, j] for j in range(allc.shape[1])]).factorize()[0]
         ids = ids.astype(np.intp)
@@ -109,6 +117,7 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
         dist = np.full(nq, np.nan if len(cn) == 0 or m == 0 else np.inf)
         return (dist, arg) if return_index else dist
     todo = np.ones(nq, dtype=bool)
+    finite = bool(np.isfinite(qn).all() and np.isfinite(cn).all())
     if qc.shape[1] and not exclude_self:
         qid, cid = _pattern_ids(qc, cc)
         order = np.argsort(cid, kind="stable")
@@ -116,7 +125,7 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
         starts = np.searchsorted(sorted_ids, qid, side="left")
         ends = np.searchsorted(sorted_ids, qid, side="right")
         has = ends > starts
-        if np.isfinite(qn).all() and np.isfinite(cn).all():
+        if finite:
             _block_nearest(qn, cn, space.num_has_missing, order, starts, ends, np.flatnonzero(has), best, arg)
         else:  # NaN sums: kept the chunked scan's exact behaviour
             _block_nearest_chunked(qn, cn, space.num_has_missing, order, starts, ends, qid, has, best, arg)
@@ -124,8 +133,11 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
     rest = np.flatnonzero(todo)
     if rest.size:
         step = max(1, CHUNK_CELLS // len(cn))
+        prune = finite and not exclude_self and 0 < qc.shape[1] < 2 ** 15 - 1
         for s in range(0, rest.size, step):
             qi = rest[s:s + step]
+            if prune and _pruned_scan(qn, qc, cn, cc, space.num_has_missing, qi, best, arg):
+                continue
             acc = _numeric_sum(qn[qi], cn, space.num_has_missing) if qn.shape[1] else \
                 np.zeros((len(qi), len(cn)), dtype=np.float32)
             for j in range(qc.shape[1]):
@@ -139,6 +151,49 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
             best[qi[better]] = d[better]
             arg[qi[better]] = j[better]
     return (best / m, arg) if return_index else best / m
+
+
+def _pair_sums(qn, qc, cn, cc, has_missing, qrows: np.ndarray, crows: np.ndarray) -> np.ndarray:
+    """float32 Gower sums of the pairs (qrows[i], crows[i]), accumulated as the full scan of `nearest`
+    does: the numeric columns in order (as `_numeric_sum`), then each differing category adds 1."""
+    acc = np.zeros(len(qrows), dtype=np.float32)
+    tmp = np.empty_like(acc)
+    for j in range(qn.shape[1]):
+        np.subtract(qn[qrows, j], cn[crows, j], out=tmp)
+        np.abs(tmp, out=tmp)
+        if has_missing[j]:
+            np.minimum(tmp, 1.0, out=tmp)
+        acc += tmp
+    for j in range(qc.shape[1]):
+        acc += qc[qrows, j] != cc[crows, j]
+    return acc
+
+
+def _pruned_scan(qn, qc, cn, cc, has_missing, qi: np.ndarray, best: np.ndarray, arg: np.ndarray) -> bool:
+    """The full scan of `nearest` for queries `qi`, with the same result, computing the sums only of
+    the candidates that can be nearest. A pair's float32 sum is at least its number of differing
+    categories k (the numeric part is >= 0 and rounding is monotone), so the nearest rows, all of
+    them, have k <= u for any u at least the least sum: u = the least of best (a candidate's sum) and
+    the sum of the first row with the fewest differing categories. Those candidates are reduced in
+    row order (the first of equally near rows), and replace best only if strictly nearer, as the full
+    scan. Finite numbers only. False (nothing done) when more than PAIR_CELLS pairs remain."""
+    k = np.zeros((len(qi), len(cn)), dtype=np.int16)
+    for j in range(qc.shape[1]):
+        k += qc[qi, j, None] != cc[None, :, j]
+    u = np.minimum(best[qi], _pair_sums(qn, qc, cn, cc, has_missing, qi, k.argmin(axis=1)))
+    rows, cols = np.nonzero(k <= u[:, None])  # by query, then candidate row
+    if len(rows) > PAIR_CELLS:
+        return False
+    acc = _pair_sums(qn, qc, cn, cc, has_missing, qi[rows], cols)
+    queries = np.arange(len(qi))
+    offs = np.searchsorted(rows, queries)  # each query has at least its first fewest-differing row
+    d = np.minimum.reduceat(acc, offs)
+    hit = np.flatnonzero(acc == d[rows])
+    j = cols[hit[np.searchsorted(rows[hit], queries)]]  # the first row reaching the least sum
+    better = d < best[qi]
+    best[qi[better]] = d[better]
+    arg[qi[better]] = j[better]
+    return True
 
 
 def _block_nearest(qn: np.ndarray, cn: np.ndarray, has_missing: np.ndarray, order: np.ndarray,
