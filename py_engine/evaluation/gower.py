@@ -133,10 +133,13 @@ def nearest(space: GowerSpace, query: int, candidates: int, query_rows: np.ndarr
     rest = np.flatnonzero(todo)
     if rest.size:
         step = max(1, CHUNK_CELLS // len(cn))
-        prune = finite and not exclude_self and 0 < qc.shape[1] < 2 ** 15 - 1
+        prune = finite and not exclude_self and 0 < qc.shape[1] < 255
+        if prune:  # the codes by column, contiguous and narrow, for counting differing categories
+            small = np.int16 if max(int(qc.max()), int(cc.max())) < 2 ** 15 else np.intp
+            qt, ct = np.ascontiguousarray(qc.T, dtype=small), np.ascontiguousarray(cc.T, dtype=small)
         for s in range(0, rest.size, step):
             qi = rest[s:s + step]
-            if prune and _pruned_scan(qn, qc, cn, cc, space.num_has_missing, qi, best, arg):
+            if prune and _pruned_scan(qn, qc, cn, cc, space.num_has_missing, qi, best, arg, qt, ct):
                 continue
             acc = _numeric_sum(qn[qi], cn, space.num_has_missing) if qn.shape[1] else \
                 np.zeros((len(qi), len(cn)), dtype=np.float32)
@@ -169,17 +172,21 @@ def _pair_sums(qn, qc, cn, cc, has_missing, qrows: np.ndarray, crows: np.ndarray
     return acc
 
 
-def _pruned_scan(qn, qc, cn, cc, has_missing, qi: np.ndarray, best: np.ndarray, arg: np.ndarray) -> bool:
+def _pruned_scan(qn, qc, cn, cc, has_missing, qi: np.ndarray, best: np.ndarray, arg: np.ndarray,
+                 qt: np.ndarray, ct: np.ndarray) -> bool:
     """The full scan of `nearest` for queries `qi`, with the same result, computing the sums only of
     the candidates that can be nearest. A pair's float32 sum is at least its number of differing
     categories k (the numeric part is >= 0 and rounding is monotone), so the nearest rows, all of
     them, have k <= u for any u at least the least sum: u = the least of best (a candidate's sum) and
     the sum of the first row with the fewest differing categories. Those candidates are reduced in
     row order (the first of equally near rows), and replace best only if strictly nearer, as the full
-    scan. Finite numbers only. False (nothing done) when more than PAIR_CELLS pairs remain."""
-    k = np.zeros((len(qi), len(cn)), dtype=np.int16)
+    scan. Finite numbers only, fewer than 255 categorical columns (qt, ct: the codes of qc, cc by
+    column). False (nothing done) when more than PAIR_CELLS pairs remain."""
+    k = np.zeros((len(qi), len(cn)), dtype=np.uint8)
+    differ = np.empty(k.shape, dtype=bool)
     for j in range(qc.shape[1]):
-        k += qc[qi, j, None] != cc[None, :, j]
+        np.not_equal(qt[j][qi, None], ct[j][None, :], out=differ)
+        k += differ.view(np.uint8)
     u = np.minimum(best[qi], _pair_sums(qn, qc, cn, cc, has_missing, qi, k.argmin(axis=1)))
     rows, cols = np.nonzero(k <= u[:, None])  # by query, then candidate row
     if len(rows) > PAIR_CELLS:
