@@ -5,12 +5,13 @@ delta_j = |x_j - y_j| / R_j for numbers (R_j the column's range over all rows gi
 delta_j = [x_j != y_j] for categories. Missing values: a missing token is one more category value;
 a number missing in one row and not the other gives delta = 1, missing in both gives 0.
 
-Search: candidates with the same categorical values as the query (found by hashing the categorical
+Search: candidates with the same categorical values as the query (found by numbering the categorical
 part) are scanned first, the (query, candidate) pairs of many queries at once in flat arrays; since
 every differing category adds 1/m, a query whose best numeric sum there is below 1 cannot do better
-elsewhere, and is done. The other queries are compared with every
-candidate in chunks (float32 accumulators, one pass per column), so memory stays at about
-chunk x candidates x 4 bytes.
+elsewhere, and is done. The other queries are compared with every candidate in chunks (float32
+accumulators, one pass per column), so memory stays at about chunk x candidates x 4 bytes; with
+finite numbers, only the candidates whose count of differing categories is within a bound on the
+least sum get their sums computed (`_pruned_scan`), with the same result.
 """
 
 from __future__ import annotations
