@@ -64,7 +64,7 @@ def _text_of(fn, s: pd.Series, rows: np.ndarray) -> np.ndarray:
     category present (the cells of one code hold one value, taken by the same astype)."""
     arr = s.array
     if isinstance(arr, pd.Categorical) and len(rows):
-        codes = arr.codes[rows]
+        codes = arr.codes[rows].astype(np.intp)  # int8 codes + 1 could wrap
         uniq, first = np.unique(codes, return_index=True)
         table = np.empty(int(uniq[-1]) + 2, dtype=object)  # at code + 1: -1 (missing) is slot 0
         table[uniq + 1] = [fn(x) for x in np.asarray(arr[rows[first]].astype(object), dtype=object)]
