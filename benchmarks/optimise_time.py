@@ -2,15 +2,17 @@
 """Time of the settings search (issue 13) on Adult with the default options, in CPython or inside
 Pyodide (the page's runtime):
 
-    .venv/bin/python benchmarks/optimise_time.py
+    .venv/bin/python benchmarks/optimise_time.py [SEED] [--workers N]
     node benchmarks/pyodide_run.mjs dist/site/pyodide . benchmarks/optimise_time.py
 
 Table tests/data/real/adult.csv (the same file as ../shared/data/adult.csv), split 80/20 as
 benchmarks/optimise.py (seed 1); `syn_optimised` on the train part with the default budget. One run:
 wall seconds of the search up to the choice (its last step before the DP points), of the whole
 search (until the first step of the final synthesis: the DP points included) and of search + final
-synthesis, process CPU seconds, the work units spent and the choice. Prints and writes
-benchmarks/results/optimise_time_<runtime>.json.
+synthesis, process CPU seconds (this process only: not its workers), the work units spent and the
+choice. `--workers N` runs the search's runs in N processes (CPython; default 1, the browser's way).
+Prints and writes benchmarks/results/optimise_time_<runtime>.json (with N workers:
+optimise_time_<runtime>_<N>w.json).
 """
 
 from __future__ import annotations
@@ -34,7 +36,13 @@ from py_engine.schema import infer_schema  # noqa: E402
 
 def main() -> int:
     runtime = "pyodide" if sys.platform == "emscripten" else "cpython"
-    seed = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    args = sys.argv[1:]
+    workers = 1
+    if "--workers" in args:
+        i = args.index("--workers")
+        workers = int(args[i + 1])
+        del args[i:i + 2]
+    seed = int(args[0]) if args else 1
     raw = read_table((ROOT / "tests/data/real/adult.csv").read_bytes(), "adult.csv")
     data = from_raw(raw, infer_schema(raw))
     train, _, _ = split(data, 0.2, max_rows=10**9, seed=seed)
@@ -49,14 +57,15 @@ def main() -> int:
             marks["search"] = now
         marks["last"] = now
 
-    res = drive(syn_optimised_steps(train, {"seed": seed}, {}), progress)
+    res = drive(syn_optimised_steps(train, {"seed": seed}, {}, workers=workers), progress)
     o = res.optimisation
-    out = {"runtime": runtime, "python": platform.python_version(), "table": "adult", "seed": seed,
+    out = {"runtime": runtime, "python": platform.python_version(), "workers": workers, "table": "adult", "seed": seed,
            "rows": train.n_rows, "choice_wall_s": marks.get("choice"), "search_wall_s": marks.get("search"), "total_wall_s": time.perf_counter() - w,
            "cpu_s": time.process_time() - c, "budget": o["budget"], "spent": o["spent"], "rounds": o["rounds"],
            "chosen": o["chosen"], "reason": o["reason"], "dp": o.get("dp")}
     print(out, flush=True)
-    (ROOT / "benchmarks/results" / f"optimise_time_{runtime}.json").write_text(json.dumps(out, indent=1) + "\n")
+    name = f"optimise_time_{runtime}" + (f"_{workers}w" if workers > 1 else "")
+    (ROOT / "benchmarks/results" / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
     return 0
 
 

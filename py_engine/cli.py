@@ -345,6 +345,8 @@ def add_optimise_options(p) -> None:
     p.add_argument("--max-copies-excess", type=float, help="exact copies at most natural + this share (0.01)")
     p.add_argument("--max-auc", type=float, help="membership AUC at most this (0.55)")
     p.add_argument("--utility-target", type=float, help="criterion risk: utility at most this (3)")
+    p.add_argument("--workers", type=int,
+                   help="processes the search may run at once (default: every CPU; the choice is the same for any number)")
 
 
 def optimise_options_from_args(args) -> dict:
@@ -361,7 +363,7 @@ def run_syn(data, settings: dict, args, out=sys.stdout):
         return syn(data, settings)
     from .optimise import syn_optimised
 
-    result = syn_optimised(data, settings, optimise_options_from_args(args))
+    result = syn_optimised(data, settings, optimise_options_from_args(args), workers=getattr(args, "workers", None))
     o = result.optimisation
     if o.get("chosen"):
         print(f"optimise: chose {o['chosen']} of {len(o['compared'])} in the last round "

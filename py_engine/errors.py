@@ -30,6 +30,11 @@ class EngineError(Exception):
 
         return translate("errors." + self.code, lang, **self.params)
 
+    def __reduce__(self):
+        """Pickled whole (code, kind, column, params), so an error raised in a worker process of
+        `py_engine.parallel` reaches the caller as the same error."""
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
     def to_dict(self, lang: str = "en") -> dict:
         return {"kind": self.kind, "code": self.code, "column": self.column,
                 "params": {k: _plain(v) for k, v in self.params.items()}, "message": self.message(lang)}
@@ -40,6 +45,13 @@ class Cancelled(EngineError):
 
     def __init__(self):
         super().__init__("cancelled", kind="cancelled")
+
+
+def _restore(cls, args: tuple, state: dict) -> EngineError:
+    e = Exception.__new__(cls)
+    e.args = args
+    e.__dict__.update(state)
+    return e
 
 
 def _plain(v):

@@ -393,13 +393,61 @@ def _mean_scores(runs: list[dict]) -> dict:
     return out
 
 
+# ---------------------------------------------------------------- the runs (py_engine.parallel jobs)
+
+
+@dataclass
+class _Shared:
+    """What every run of a search reads: sent once to each worker process (py_engine.parallel)."""
+
+    data: Dataset
+    base: dict
+    orders: dict
+    validation: Dataset
+    utility: str
+    seed: int
+
+
+def _candidate_run(sh: _Shared, job: tuple) -> dict:
+    """One run of a candidate, job (cand, rows, key, score_seed): fitted on the data's rows at the
+    positions `rows` with its seed drawn from [search seed, *key] (the same key for every candidate:
+    paired comparisons), one synthetic set, scored against the internal validation rows."""
+    from .progress import drive
+
+    cand, rows, key, score_seed = job
+    fit_rows = sh.data.take(rows)
+    s = candidate_settings(cand, sh.base, len(rows), sh.orders)
+    s["seed"] = int(np.random.default_rng([sh.seed, *key]).integers(2**31))
+    s["n_rows"] = None
+    if "m" in s:
+        s["m"] = 1  # one synthetic data set per candidate run
+    res = drive(synthesise_steps(fit_rows, s))
+    return score(fit_rows, res.synthetic, sh.validation, sh.utility, score_seed)
+
+
+def _dp_point(sh: _Shared, job: tuple) -> dict:
+    """One DP point of the front, job (rows, epsilon, i): MST on the data's rows at the positions
+    `rows`, its noise from a generator seeded [search seed, 95, i] (`_dp_run`), scored against V."""
+    rows, eps, i = job
+    fit_rows = sh.data.take(rows)
+    synthetic = _dp_run(fit_rows, eps, np.random.default_rng([sh.seed, 95, i]))
+    return score(fit_rows, synthetic, sh.validation, sh.utility, sh.seed)
+
+
 # ---------------------------------------------------------------- the search
 
 
 class Search:
-    """The state of one search: every scored candidate, the work spent, the best so far."""
+    """The state of one search: every scored candidate, the work spent, the best so far.
 
-    def __init__(self, data: Dataset, base: dict, opts: OptimiseOptions, seed: int):
+    Runs that do not depend on each other (the candidates of a round, the seeds of a full-size fit,
+    the DP points) go to `pool` (py_engine.parallel) together; their results are taken in the order a
+    serial search makes them and each run's randomness comes from its own key, so the record is the
+    same whatever the pool. Call `close` when done (it stops the pool's workers)."""
+
+    def __init__(self, data: Dataset, base: dict, opts: OptimiseOptions, seed: int, workers: int | None = 1):
+        from .parallel import make_pool
+
         self.data, self.base, self.opts, self.seed = data, base, opts, seed
         self.budget = float(opts.budget or DEFAULT_BUDGET)
         self.spent = 0.0
@@ -417,6 +465,15 @@ class Search:
         self.full: dict | None = None  # the full-size round (`full_round`)
         self.repair: dict | None = None  # the least departure from the defaults within the limits (`leaf_repair`)
         self.dp: dict | None = None  # the DP points of the front (`dp_points`, record key `dp`), scored after the choice
+        self.pool = make_pool(workers, _Shared(data, base, self.orders, self.validation, opts.utility, seed))
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def _runs(self, cand: dict, rows: np.ndarray, keys: list[tuple[list[int], int]]):
+        """The runs of `cand` on the rows at positions `rows`, one per (key, score seed): an iterator
+        over their scores (`_candidate_run`), computed by the pool."""
+        return self.pool.imap(_candidate_run, [(cand, rows, key, ss) for key, ss in keys])
 
     def schedule(self, top: int | None = None) -> list[tuple[int, int]]:
         """(rows, seeds) per round: rows x ETA each round up to `top` (the internal train size, at most
@@ -478,9 +535,16 @@ class Search:
         for rnd, (rows, n_seeds) in enumerate(plan):
             rng = np.random.default_rng([self.seed, 77, rnd])
             sub = np.sort(rng.choice(self.train_idx, size=rows, replace=False)).astype(np.intp)
-            fit_rows = self.data.take(sub)
             self.rounds.append({"round": rnd + 1, "rows": rows, "seeds": n_seeds, "candidates": len(alive)})
             total = len(alive)
+            seeds = [([91, rnd, j], self.seed + j) for j in range(n_seeds)]
+            affordable, spent = [], self.spent  # the candidates the budget pays for, in the order they run
+            for cand in alive:
+                spent += cost(cand, rows, self.n_cols, self.opts.utility) * n_seeds
+                if spent > self.budget:
+                    break
+                affordable.append(cand)
+            pending = [self._runs(c, sub, seeds) for c in affordable]
             for k, cand in enumerate(alive):
                 units = cost(cand, rows, self.n_cols, self.opts.utility) * n_seeds
                 if self.spent + units > self.budget:
@@ -488,10 +552,10 @@ class Search:
                     return
                 if should_stop is not None and should_stop():
                     self.stopped = "user"
+                    for it in pending[k:]:
+                        it.close()
                     return
-                runs = []
-                for j in range(n_seeds):
-                    runs.append((yield from self._run_once(cand, fit_rows, rows, [91, rnd, j], self.seed + j)))
+                runs = list(pending[k])
                 self.spent += units
                 rec = {"round": rnd + 1, "rows": rows, "seeds": n_seeds, "score": _mean_scores(runs)}
                 if n_seeds > 1:
@@ -536,7 +600,6 @@ class Search:
         self.repair = {"rows": rows, "seeds": n_seeds, "tried": [], "chosen": c["id"], "reason": why}
         rng = np.random.default_rng([self.seed, 77, rnd - 1])
         sub = np.sort(rng.choice(self.train_idx, size=rows, replace=False)).astype(np.intp)
-        fit_rows = self.data.take(sub)
         order = len(self.records)
         for f in REPAIR_FACTORS:
             if f >= rec_c["minbucket_factor"]:
@@ -554,9 +617,7 @@ class Search:
                 return
             self.records[cid] = rec
             order += 1
-            runs = []
-            for j in range(n_seeds):
-                runs.append((yield from self._run_once(rec, fit_rows, rows, [91, rnd - 1, j], self.seed + j)))
+            runs = list(self._runs(rec, sub, [([91, rnd - 1, j], self.seed + j) for j in range(n_seeds)]))
             self.spent += units
             x = {"round": rnd, "rows": rows, "seeds": n_seeds, "repair": True, "score": _mean_scores(runs)}
             if n_seeds > 1:
@@ -574,25 +635,11 @@ class Search:
                 self.repair["chosen"], self.repair["reason"] = cid, "least_departure"
             return
 
-    def _run_once(self, cand: dict, fit_rows: Dataset, rows: int, key: list[int], score_seed: int) -> Work[dict]:
-        """One run of a candidate: fitted on `fit_rows` (`rows` of them) with its seed drawn from
-        [search seed, *key] (the same key for every candidate: paired comparisons), one synthetic set,
-        scored against the internal validation rows."""
-        s = candidate_settings(cand, self.base, rows, self.orders)
-        s["seed"] = int(np.random.default_rng([self.seed, *key]).integers(2**31))
-        s["n_rows"] = None
-        if "m" in s:
-            s["m"] = 1  # one synthetic data set per candidate run
-        res = yield from _quiet(synthesise_steps(fit_rows, s))
-        return score(fit_rows, res.synthetic, self.validation, self.opts.utility, score_seed)
-
-    def _full_fit(self, cand: dict) -> Work[dict]:
+    def _full_fit(self, cand: dict) -> dict:
         """Fit a candidate on the whole internal train part (one seed, the same for every candidate)
         and score it against V."""
-        n_t = len(self.train_idx)
-        fit_rows = self.data.take(self.train_idx)
-        out = yield from self._run_once(cand, fit_rows, n_t, [92], self.seed)
-        self.spent += cost(cand, n_t, self.n_cols, self.opts.utility)
+        out = next(self._runs(cand, self.train_idx, [([92], self.seed)]))
+        self.spent += cost(cand, len(self.train_idx), self.n_cols, self.opts.utility)
         return out
 
     def full_round(self, should_stop=None) -> Work[None]:
@@ -619,8 +666,25 @@ class Search:
         n_t = len(self.train_idx)
         self.full = {"rows": n_t, "seeds": self.opts.seeds, "steps": [], "chosen": None, "reason": None}
         self.rounds.append({"round": "full", "rows": n_t, "seeds": self.opts.seeds})
-        fit_rows = self.data.take(self.train_idx)
         order = len(self.records)
+        seeds = [([93, j], self.seed + j) for j in range(self.opts.seeds)]
+
+        def leaf_challenger(first: dict, f: float, order: int) -> dict:
+            return {**{k: v for k, v in first.items() if k != "rounds"}, "id": f"{first['id']}-mb{f:g}",
+                    "minbucket_factor": first["minbucket_factor"] * f, "order": order, "rounds": []}
+
+        # the fits the sequence is sure to make, started together (a pool of workers runs them at once):
+        # the defaults, C0 if it is another candidate, else the defaults' first leaf-size challenger
+        pending, spent = {}, self.spent
+        default = self.records["default"]
+        sure = [default, self.records[c0]] if c0 != "default" else [default]
+        if c0 == "default" and default["method"] == "cart" and FULL_FACTORS:
+            sure.append(leaf_challenger(default, FULL_FACTORS[0], order))
+        for rec in sure:
+            spent += cost(rec, n_t, self.n_cols, self.opts.utility) * self.opts.seeds
+            if spent > self.budget:
+                break
+            pending[rec["id"]] = self._runs(rec, self.train_idx, seeds)
 
         def fit(cid: str) -> Work[bool]:
             rec = self.records[cid]
@@ -632,9 +696,7 @@ class Search:
             if should_stop is not None and should_stop():
                 self.stopped = "user"
                 return False
-            runs = []
-            for j in range(self.opts.seeds):
-                runs.append((yield from self._run_once(rec, fit_rows, n_t, [93, j], self.seed + j)))
+            runs = list(pending.pop(cid, None) or self._runs(rec, self.train_idx, seeds))
             self.spent += units
             rec["rounds"].append({"round": "full", "rows": n_t, "seeds": self.opts.seeds, "full": True,
                                   "score": _mean_scores(runs), "runs": runs})
@@ -654,30 +716,34 @@ class Search:
                 self.full["reason"] = why  # the defaults stay, but a challenger was better on average
             return kept
 
-        if not (yield from fit("default")):
-            return
-        inc = "default"
-        self.full["chosen"] = "default"
-        self.full["reason"] = "defaults_best"
-        if c0 != "default":
-            self.full["reason"] = "not_confirmed"  # until C0 is fitted at full size and wins there
-            if not (yield from fit(c0)):
+        try:
+            if not (yield from fit("default")):
                 return
-            if step(c0, "default"):
-                inc = c0
-        first = self.records[inc]
-        if first["method"] != "cart":
-            return
-        for f in FULL_FACTORS:
-            cid = f"{first['id']}-mb{f:g}"
-            self.records[cid] = {**{k: v for k, v in first.items() if k != "rounds"}, "id": cid,
-                                 "minbucket_factor": first["minbucket_factor"] * f, "order": order, "rounds": []}
-            order += 1
-            if not (yield from fit(cid)):
+            inc = "default"
+            self.full["chosen"] = "default"
+            self.full["reason"] = "defaults_best"
+            if c0 != "default":
+                self.full["reason"] = "not_confirmed"  # until C0 is fitted at full size and wins there
+                if not (yield from fit(c0)):
+                    return
+                if step(c0, "default"):
+                    inc = c0
+            first = self.records[inc]
+            if first["method"] != "cart":
                 return
-            if not step(cid, inc):
-                return
-            inc = cid
+            for f in FULL_FACTORS:
+                rec = leaf_challenger(first, f, order)
+                cid = rec["id"]
+                self.records[cid] = rec
+                order += 1
+                if not (yield from fit(cid)):
+                    return
+                if not step(cid, inc):
+                    return
+                inc = cid
+        finally:
+            for it in pending.values():  # started but not needed (a stop, the budget, a lost step)
+                it.close()
 
     def final_choice(self, scored: list[dict]) -> tuple[dict, bool, str]:
         """The full-size round's choice when it ran; else honest_choice on the deepest row-sample
@@ -720,7 +786,7 @@ class Search:
         if should_stop is not None and should_stop():
             self.stopped = "user"
             return
-        full = yield from self._full_fit(d)
+        full = self._full_fit(d)
         off_auc = last["score"]["auc"] - full["auc"]
         off_copies = last["score"]["copies_excess"] - full["copies_excess"]
         for r in self.records.values():
@@ -769,24 +835,26 @@ class Search:
         if self.spent + units * len(DP_EPSILONS) > self.budget:
             self.dp["skipped"] = "budget"
             return
-        fit_rows = self.data.take(rows)
         cal = self.calibration if len(rows) < len(self.train_idx) and self.calibration else {}
-        for i, eps in enumerate(DP_EPSILONS):
-            if should_stop is not None and should_stop():
-                self.dp["skipped"] = "user"
-                return
-            try:
-                synthetic = _dp_run(fit_rows, eps, np.random.default_rng([self.seed, 95, i]))
-            except EngineError as e:  # e.g. no column MST can model: no DP points, the choice stands
-                self.dp["skipped"] = e.code
-                return
-            sc = score(fit_rows, synthetic, self.validation, self.opts.utility, self.seed)
-            if cal.get("auc_offset") is not None:  # the compared round was calibrated (`calibrate`): the same scale
-                sc["auc"] -= cal["auc_offset"]
-                sc["copies_excess"] -= cal["copies_offset"]
-            self.spent += units
-            self.dp["points"].append({"epsilon": eps, **_json_score(sc)})
-            yield Step("optimise", i + 1, len(DP_EPSILONS), "progress.optimise_dp", {"epsilon": eps})
+        points = self.pool.imap(_dp_point, [(rows, eps, i) for i, eps in enumerate(DP_EPSILONS)])
+        try:
+            for i, eps in enumerate(DP_EPSILONS):
+                if should_stop is not None and should_stop():
+                    self.dp["skipped"] = "user"
+                    return
+                try:
+                    sc = next(points)
+                except EngineError as e:  # e.g. no column MST can model: no DP points, the choice stands
+                    self.dp["skipped"] = e.code
+                    return
+                if cal.get("auc_offset") is not None:  # the compared round was calibrated (`calibrate`): the same scale
+                    sc["auc"] -= cal["auc_offset"]
+                    sc["copies_excess"] -= cal["copies_offset"]
+                self.spent += units
+                self.dp["points"].append({"epsilon": eps, **_json_score(sc)})
+                yield Step("optimise", i + 1, len(DP_EPSILONS), "progress.optimise_dp", {"epsilon": eps})
+        finally:
+            points.close()
 
     def _last(self, cand: dict) -> dict:
         return self.records[cand["id"]]["rounds"][-1]
@@ -862,31 +930,24 @@ def _json_score(s: dict) -> dict:
     return {k: (None if v is None or not math.isfinite(v) else round(v, 6)) for k, v in s.items()}
 
 
-def _quiet(work: Work):
-    """Run a generator of Steps without passing its steps on (a candidate's columns)."""
-    while True:
-        try:
-            next(work)
-        except StopIteration as stop:
-            return stop.value
-        if False:  # pragma: no cover - keeps this a generator
-            yield
-
-
 def syn_optimised_steps(data: Dataset, settings: SynthSettings | dict | None = None,
                         options: OptimiseOptions | dict | None = None,
-                        should_stop: Callable[[], bool] | None = None) -> Work[SynthResult]:
+                        should_stop: Callable[[], bool] | None = None, workers: int | None = 1) -> Work[SynthResult]:
     """Search settings for `data` (the fitting rows; never pass the evaluation holdout), then
     synthesise `data` with the chosen settings. Yields progress Steps; `should_stop()` returning True
-    ends the search between candidates and keeps the best so far. Returns a SynthResult whose
-    `optimisation` holds the record (see `Search.record`)."""
+    ends the search between candidates and keeps the best so far. `workers`: processes the search's
+    runs may use at once (py_engine.parallel; None: every CPU; one in Pyodide); the record is the same
+    whatever their number. Returns a SynthResult whose `optimisation` holds the record (see
+    `Search.record`)."""
     from .methods.common import note
+    from .parallel import check_workers
     from .synthesis import resolve_seed
 
     opts = options if isinstance(options, OptimiseOptions) else OptimiseOptions.from_dict(options)
     s = settings if isinstance(settings, SynthSettings) else SynthSettings.from_dict(settings)
     base = s.to_dict()
     base["seed"] = seed = resolve_seed(base["seed"])
+    check_workers(workers)
     notes = []
     if data.n_rows < MIN_ROWS:
         result = yield from synthesise_steps(data, base)
@@ -894,10 +955,13 @@ def syn_optimised_steps(data: Dataset, settings: SynthSettings | dict | None = N
         result.optimisation = {"options": opts.to_dict(), "skipped": "too_small", "rows": data.n_rows,
                                "minimum": MIN_ROWS, "candidates": [], "front": [], "chosen": None}
         return result
-    search = Search(data, base, opts, seed)
-    yield from search.run(should_stop)
-    best = search.best()
-    yield from search.dp_points(should_stop)  # after the choice: shown on the front, never chosen
+    search = Search(data, base, opts, seed, workers)
+    try:
+        yield from search.run(should_stop)
+        best = search.best()
+        yield from search.dp_points(should_stop)  # after the choice: shown on the front, never chosen
+    finally:
+        search.close()
     rec = search.record()
     if best is None:  # stopped before any candidate was scored: the defaults
         chosen_settings = base
@@ -920,7 +984,8 @@ def syn_optimised_steps(data: Dataset, settings: SynthSettings | dict | None = N
     return result
 
 
-def syn_optimised(data: Dataset, settings=None, options=None, progress=None, should_stop=None) -> SynthResult:
+def syn_optimised(data: Dataset, settings=None, options=None, progress=None, should_stop=None,
+                  workers: int | None = 1) -> SynthResult:
     from .progress import drive
 
-    return drive(syn_optimised_steps(data, settings, options, should_stop), progress)
+    return drive(syn_optimised_steps(data, settings, options, should_stop, workers), progress)
