@@ -197,6 +197,28 @@ def test_estimation_fits_a_grouped_measurement_on_its_groups():
     assert np.allclose(mn["b"], joint.sum(0), rtol=0.02)
 
 
+def test_run_groupings_act_as_their_dense_matrices():
+    """estimation._Runs (sums over and repeats of runs of adjacent cells) gives G^T x and G r of the
+    0/1 cells x groups matrix G; a map that is not runs in order falls back to the dense matrix."""
+    from py_engine.dp import estimation
+
+    rng = np.random.default_rng(4)
+    ga = np.array([0, 0, 0, 1, 2, 2, 3])  # runs, as mst.group_ordered makes them (ordered cells, then one each)
+    gb = np.array([0, 1, 1, 1, 2])
+    assert isinstance(estimation._grouping(ga), estimation._Runs)
+    assert isinstance(estimation._grouping(np.array([1, 0, 0])), estimation._Dense)
+    assert isinstance(estimation._grouping(np.array([0, 2, 2])), estimation._Dense)
+    x = rng.normal(size=(7, 5))
+    ia, ib = estimation._indicator(ga), estimation._indicator(gb)
+    ra, rb = estimation._Runs(ga), estimation._Runs(gb)
+    assert np.allclose(rb.sum(ra.sum(x, 0), 1), ia.T @ x @ ib)
+    r = rng.normal(size=(4, 3))
+    assert np.array_equal(rb.spread(ra.spread(r, 0), 1), ia @ r @ ib.T)
+    da, db = estimation._Dense(ga), estimation._Dense(gb)
+    assert np.allclose(db.sum(da.sum(x, 0), 1), ia.T @ x @ ib)
+    assert np.array_equal(db.spread(da.spread(r, 0), 1), ia @ r @ ib.T)
+
+
 def test_a_whole_fit_spends_at_most_the_budget():
     ds = small()
     model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=0.5, domain_from_data=True), iters=50)

@@ -113,6 +113,47 @@ def _indicator(g: np.ndarray) -> np.ndarray:
     return (np.asarray(g)[:, None] == np.arange(int(np.max(g)) + 1)[None, :]).astype(float)
 
 
+class _Runs:
+    """G, the 0/1 cells x groups matrix of a map cell -> group whose groups are runs of adjacent cells
+    numbered in order (mst.group_ordered), applied without forming it: G^T x sums each run's cells
+    (np.add.reduceat), G r repeats each group's value over its cells (r[map]). O(cells) per product
+    instead of O(cells x groups) for the dense matrix (a 2-way table of two ordered columns with
+    hundreds of cells each is a large matrix product on every evaluation)."""
+
+    def __init__(self, g: np.ndarray):
+        self.map = np.asarray(g, dtype=np.intp)
+        self.starts = np.flatnonzero(np.r_[True, self.map[1:] != self.map[:-1]])
+
+    @staticmethod
+    def fits(g) -> bool:
+        """Groups 0, 1, ... in runs of adjacent cells, in order."""
+        g = np.asarray(g)
+        return g.size > 0 and g[0] == 0 and bool(np.all(np.diff(g) >= 0)) and bool(np.all(np.diff(g) <= 1))
+
+    def sum(self, x: np.ndarray, axis: int) -> np.ndarray:
+        return np.add.reduceat(x, self.starts, axis=axis)
+
+    def spread(self, r: np.ndarray, axis: int) -> np.ndarray:
+        return np.take(r, self.map, axis=axis)
+
+
+class _Dense:
+    """G as a dense 0/1 matrix: any map cell -> group."""
+
+    def __init__(self, g: np.ndarray):
+        self.m = _indicator(g)
+
+    def sum(self, x: np.ndarray, axis: int) -> np.ndarray:
+        return self.m.T @ x if axis == 0 else x @ self.m
+
+    def spread(self, r: np.ndarray, axis: int) -> np.ndarray:
+        return self.m @ r if axis == 0 else r @ self.m.T
+
+
+def _grouping(g) -> _Runs | _Dense:
+    return _Runs(g) if _Runs.fits(g) else _Dense(g)
+
+
 def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, iters: int = MAX_ITERS,
         tol: float | None = None, trace: list | None = None, groups: dict | None = None,
         start: tuple[dict, dict] | None = None):
@@ -120,14 +161,15 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
 
     `groups` {edge: (map a, map b)}: that edge's 2-way answer y2[e] / v2[e] is over groups of its
     cells (cell -> group per side; mst.pair_groups): the loss compares G_a^T mu_e G_b with it, and
-    its gradient is G_a (residual / v) G_b^T (G: the 0/1 cells x groups matrices).
+    its gradient is G_a (residual / v) G_b^T (G: the 0/1 cells x groups matrices; `_Runs` applies
+    them as sums over and repeats of runs).
 
     At most `iters` iterations. With `tol`, stop earlier once the last WINDOW iterations lowered the
     loss by less than tol x max(L, 1) (relative change; the loss is a sum of squared standardised
     residuals, so at the optimum it is about half the number of measured cells, and the slow
     iterations are those at high epsilon, where the weights 1/sigma^2 are large). The rule reads only
     the noisy answers: post-processing. Returns (node marginals, edge marginals, loss, iterations)."""
-    ind = {e: (_indicator(ga), _indicator(gb)) for e, (ga, gb) in (groups or {}).items()}
+    ind = {e: (_grouping(ga), _grouping(gb)) for e, (ga, gb) in (groups or {}).items()}
     if start is not None:  # log potentials to start from (start_from_answers)
         node, edge = ({k: np.array(v, dtype=float) for k, v in d.items()} for d in start)
     else:
@@ -142,10 +184,10 @@ def fit(model: TreeModel, y1: dict, v1: dict, y2: dict, v2: dict, total: float, 
             gn[c] = d / v1[c]
         for e in model.edges:
             g = ind.get(e)
-            d = (me[e] if g is None else g[0].T @ me[e] @ g[1]) - y2[e]
+            d = (me[e] if g is None else g[1].sum(g[0].sum(me[e], 0), 1)) - y2[e]
             L += 0.5 * float((d * d / v2[e]).sum())
             r = d / v2[e]
-            ge[e] = r if g is None else g[0] @ r @ g[1].T
+            ge[e] = r if g is None else g[1].spread(g[0].spread(r, 0), 1)
         return L, gn, ge
 
     mn, me = model.marginals(node, edge, total)
