@@ -219,6 +219,25 @@ def test_run_groupings_act_as_their_dense_matrices():
     assert np.array_equal(db.spread(da.spread(r, 0), 1), ia @ r @ ib.T)
 
 
+def test_a_dp_synthesis_draws_every_measurement_from_the_exact_sampler(monkeypatch):
+    """Sensitive's noise is the exact discrete-Gaussian sampler unless a caller gives another (only
+    the settings search's internal DP points do): a user's DP synthesis calls it for every cell."""
+    from py_engine.dp import measure
+
+    cells = []
+
+    def counting(sigma2, n, rng):
+        cells.append(n)
+        return mechanisms.discrete_gaussian_array(sigma2, n, rng)
+
+    monkeypatch.setattr(measure, "discrete_gaussian_array", counting)
+    ds = small()
+    res = syn(ds, {"method": "dp", "seed": 1, "epsilon": 1.0, "domain_from_data": True})
+    m = res.model
+    measured = sum(len(v) for v in m["fine"].values())  # the 1-way answers on the measured grid
+    assert len(cells) >= len(m["columns"]) and sum(cells) >= measured
+
+
 def test_a_whole_fit_spends_at_most_the_budget():
     ds = small()
     model, _ = fit_model(ds, SynthSettings(method="dp", epsilon=0.5, domain_from_data=True), iters=50)

@@ -524,3 +524,28 @@ def test_page_and_cli_default_budget_is_the_engines(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["synth", "--help"])
     assert f"(default: {DEFAULT_BUDGET:,})" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("sigma2", ["1", "5/2", "100"])
+def test_float_discrete_gaussian_of_the_dp_points_has_the_discrete_gaussian_law(sigma2):
+    """The DP points' fast sampler (optimise.float_discrete_gaussian) draws N_Z(0, sigma2): the
+    frequencies of the values near 0 and the variance match P(k) ~ exp(-k^2 / (2 sigma2)) within
+    sampling error (200,000 draws), and the same generator state gives the same draws."""
+    from fractions import Fraction
+
+    from py_engine.optimise import float_discrete_gaussian
+
+    s2 = Fraction(sigma2)
+    n = 200_000
+    x = float_discrete_gaussian(np.random.default_rng(3))(s2, n)
+    assert x.dtype == np.int64 and x.shape == (n,)
+    assert np.array_equal(x, float_discrete_gaussian(np.random.default_rng(3))(s2, n))
+    ks = np.arange(-60 * int(float(s2) ** 0.5 + 1), 60 * int(float(s2) ** 0.5 + 1) + 1)
+    w = np.exp(-(ks.astype(float) ** 2) / (2 * float(s2)))
+    p = w / w.sum()
+    var = float((p * ks**2).sum())
+    assert abs(x.mean()) < 5 * (var / n) ** 0.5
+    assert abs(x.var() - var) < 5 * var * (2 / n) ** 0.5
+    for k in range(-2, 3):
+        pk = float(p[ks == k][0])
+        assert abs((x == k).mean() - pk) < 5 * (pk * (1 - pk) / n) ** 0.5, k

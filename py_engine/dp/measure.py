@@ -58,19 +58,24 @@ def cell_index(dom: ColumnDomain, values, missing, typ: str = "numeric") -> np.n
 
 class Sensitive:
     def __init__(self, cells: dict[str, np.ndarray], sizes: dict[str, int], odometer: Odometer,
-                 rng: CryptoRandom | None = None):
+                 rng: CryptoRandom | None = None, noise=None):
+        """noise(sigma2, n, rng): n draws of N_Z(0, sigma2); the exact sampler (mechanisms.
+        discrete_gaussian_array) unless given. Only the settings search's internal DP points
+        (optimise._dp_run, never released) give another one."""
         self.__cells = cells
         self.sizes = dict(sizes)
         self.columns = list(cells)
         self.odometer = odometer
         self.rng = rng or CryptoRandom()
+        self.noise = noise or discrete_gaussian_array
         self.__open = True
         self.__cache: dict = {}  # true counts per (cols, maps): AIM scores the same marginals each round
 
     @classmethod
-    def from_dataset(cls, data, domains: dict[str, ColumnDomain], odometer: Odometer, rng=None) -> Sensitive:
+    def from_dataset(cls, data, domains: dict[str, ColumnDomain], odometer: Odometer, rng=None, noise=None
+                     ) -> Sensitive:
         cells = {c: cell_index(d, data.values[c], data.missing[c], data.schema[c].type) for c, d in domains.items()}
-        return cls(cells, {c: d.size for c, d in domains.items()}, odometer, rng)
+        return cls(cells, {c: d.size for c, d in domains.items()}, odometer, rng, noise)
 
     def close(self) -> None:
         self.__open = False
@@ -104,7 +109,7 @@ class Sensitive:
         """One marginal + N_Z(0, sigma2) per cell; costs 1/(2 sigma2) (L2 sensitivity 1)."""
         self.odometer.charge(Fraction(1) / (2 * Fraction(sigma2)), what)
         c = self._counts(tuple(cols), maps)
-        return c + discrete_gaussian_array(Fraction(sigma2), c.size, self.rng).reshape(c.shape)
+        return c + self.noise(Fraction(sigma2), c.size, self.rng).reshape(c.shape)
 
     def select(self, candidates: list[tuple[str, str]], score, eps: Fraction, maps: dict[str, np.ndarray],
                what: str) -> int:

@@ -50,7 +50,7 @@ def _r(a):
     return [float(f"{v:.6g}") for v in np.asarray(a, dtype=float).ravel()]
 
 
-def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
+def fit_model(data, s, rng=None, iters: int = ITERS, noise=None) -> tuple[dict, list[dict]]:
     from ..methods.common import note
 
     notes = []
@@ -68,7 +68,7 @@ def fit_model(data, s, rng=None, iters: int = ITERS) -> tuple[dict, list[dict]]:
     if getattr(s, "dp_mechanism", "mst") != "aim":  # AIM keeps the declared grid (its model size and time)
         doms = {c: grid_for_epsilon(d, data.schema[c].type, s.epsilon) for c, d in doms.items()}
     odo = Odometer(rho)
-    sens = Sensitive.from_dataset(data, doms, odo, rng)
+    sens = Sensitive.from_dataset(data, doms, odo, rng, noise)  # noise: see Sensitive (None: the exact sampler)
     d = len(cols)
     if getattr(s, "dp_mechanism", "mst") == "aim":
         model = _fit_aim(sens, cols, doms, rho, odo, s, iters)
