@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/optimise.py                          # 4 shared tables, seeds 1-3
     .venv/bin/python benchmarks/optimise.py --tables wage --seeds 1
+    .venv/bin/python benchmarks/optimise.py --workers 2      # the search's runs in 2 processes (same figures)
 
 Protocol (../shared/data/README.md, as benchmarks/quality.py): per seed the table is split 80/20
 (train / holdout, py_engine.holdout.split with the seed); `syn_optimised` gets only train (its search
@@ -42,11 +43,11 @@ R_MEANS = {"wage": {"s_pmse": 1.52, "two_way": 1.69, "auc": 0.583},
 FIGS = ["s_pmse", "two_way", "copies", "natural", "auc", "seconds"]
 
 
-def run(table: str, seed: int, optimise: bool) -> dict:
+def run(table: str, seed: int, optimise: bool, workers: int = 1) -> dict:
     data = load(table)
     train, hold, _ = split(data, 0.2, max_rows=10**9, seed=seed)
     t0 = time.perf_counter()
-    res = syn_optimised(train, {"seed": seed}) if optimise else syn(train, {"seed": seed})
+    res = syn_optimised(train, {"seed": seed}, workers=workers) if optimise else syn(train, {"seed": seed})
     secs = time.perf_counter() - t0
     out = score(train, hold, res.synthetic)
     out["seconds"] = secs
@@ -84,13 +85,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", default="wage,credit,cps1988,adult")
     ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--workers", type=int, default=1, help="processes for the search (the seconds column changes, nothing else)")
     a = ap.parse_args()
     tables, seeds = a.tables.split(","), [int(s) for s in a.seeds.split(",")]
     command = "python benchmarks/optimise.py " + " ".join(sys.argv[1:])
     rows = []
     for t in tables:
         for opt in (False, True):
-            runs = [run(t, s, opt) for s in seeds]
+            runs = [run(t, s, opt, a.workers) for s in seeds]
             m = {f: mean(runs, f) for f in FIGS}
             r = R_MEANS[t]
             checks = {"s_pmse<=1.1x R": m["s_pmse"] <= 1.1 * r["s_pmse"],
