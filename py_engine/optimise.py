@@ -10,7 +10,10 @@ How it works
   are split into an internal train part T and an internal validation part V (`internal_split`).
 - Candidates (`candidate_grid`): CART with minbucket as a factor of `auto_minbucket` (so a choice made
   on a subsample scales to the full table), smoothing and the visit sequence (table order, fewest
-  levels first, most associated first), and the Gaussian copula and independent marginals.
+  levels first, most associated first), proper synthesis, and the Gaussian copula and independent
+  marginals. The CART and copula candidates keep the table's structure as every synthesis does
+  (groups, derived columns: found on the candidate's rows, or the user's structure document), so none
+  can look better by breaking it; the structure is not a setting searched.
 - Successive halving (Jamieson & Talwalkar 2016; Li et al. 2018, "Hyperband"): every candidate is
   fitted on a small row sample of T and scored; the best third go on to a sample three times larger,
   and so on; the last round re-synthesises each survivor with several seeds and uses the mean over
@@ -142,20 +145,26 @@ class OptimiseOptions:
 
 
 def candidate_grid(methods: list[str]) -> list[dict]:
-    """The candidates, defaults first. CART: minbucket factor x smoothing x visit sequence (cp stays at
-    synthpop's 1e-8: on wage and Adult cp 1e-4 moved no score beyond the seed-to-seed spread, and
-    halving the grid lets the budget reach larger row samples)."""
+    """The candidates, defaults first. CART: minbucket factor x smoothing x visit sequence, and proper
+    synthesis (synthpop's proper = TRUE: each tree fitted on a bootstrap sample) at each minbucket
+    factor with the default smoothing and visit sequence (cp stays at synthpop's 1e-8: on wage and
+    Adult cp 1e-4 moved no score beyond the seed-to-seed spread, and halving the grid lets the budget
+    reach larger row samples)."""
     out: list[dict] = []
     if "cart" in methods:
         out.append({"id": "default", "method": "cart", "minbucket_factor": 1.0, "cp": 1e-8,
-                    "smoothing": "density", "visit": "table"})
+                    "smoothing": "density", "visit": "table", "proper": False})
         for f in (0.5, 1.0, 2.0, 4.0):
             for sm in ("density", "none"):
                 for v in VISITS:
-                    c = {"method": "cart", "minbucket_factor": f, "cp": 1e-8, "smoothing": sm, "visit": v}
+                    c = {"method": "cart", "minbucket_factor": f, "cp": 1e-8, "smoothing": sm, "visit": v,
+                         "proper": False}
                     if c == {k: out[0][k] for k in c}:
                         continue
                     out.append({"id": f"cart-{len(out)}", **c})
+        for f in (0.5, 1.0, 2.0, 4.0):
+            out.append({"id": f"cart-{len(out)}", "method": "cart", "minbucket_factor": f, "cp": 1e-8,
+                        "smoothing": "density", "visit": "table", "proper": True})
     if "gc" in methods:
         out.append({"id": "gc", "method": "gc"})
     if "marginal" in methods:
@@ -202,6 +211,7 @@ def candidate_settings(cand: dict, base: dict, n_rows: int, orders: dict) -> dic
         s["cp"] = cand["cp"]
         s["smoothing"] = cand["smoothing"]
         s["visit_sequence"] = orders[cand["visit"]]
+        s["proper"] = bool(base.get("proper")) or bool(cand.get("proper"))  # a user's proper = TRUE stays
     else:
         s["visit_sequence"] = None
         s["minbucket"] = None
@@ -452,6 +462,8 @@ class Search:
         self.budget = float(opts.budget or DEFAULT_BUDGET)
         self.spent = 0.0
         self.candidates = candidate_grid(opts.methods)
+        if base.get("proper"):  # every CART candidate is proper already (candidate_settings): no twins
+            self.candidates = [c for c in self.candidates if not c.get("proper")]
         for i, c in enumerate(self.candidates):
             c["order"] = i
         self.records: dict[str, dict] = {c["id"]: {**c, "rounds": []} for c in self.candidates}
@@ -1011,7 +1023,7 @@ def syn_optimised_steps(data: Dataset, settings: SynthSettings | dict | None = N
     elif search.stopped == "budget":
         notes.append(note("optimise_budget", None, budget=int(search.budget)))
     rec["settings"] = {k: chosen_settings.get(k) for k in ("method", "minbucket", "cp", "smoothing",
-                                                            "visit_sequence")}
+                                                            "visit_sequence", "proper")}
     result = yield from synthesise_steps(data, chosen_settings)
     result.notes = notes + result.notes
     result.optimisation = rec

@@ -447,7 +447,7 @@ def test_dp_points_scored_after_the_choice_never_chosen_and_reproducible(monkeyp
     from py_engine.optimise import DP_EPSILONS, cost
 
     ds = _table()
-    opts = {"budget": 400_000, "seeds": 2}  # the plan (150k units) and the DP points' reserve (245k)
+    opts = {"budget": 450_000, "seeds": 2}  # the plan (173k units) and the DP points' reserve (245k)
     r = syn_optimised(ds, {"seed": 4}, opts)
     o = r.optimisation
     dp = o["dp"]
@@ -549,3 +549,23 @@ def test_float_discrete_gaussian_of_the_dp_points_has_the_discrete_gaussian_law(
     for k in range(-2, 3):
         pk = float(p[ks == k][0])
         assert abs((x == k).mean() - pk) < 5 * (pk * (1 - pk) / n) ** 0.5, k
+
+
+def test_proper_synthesis_is_a_candidate_and_a_users_proper_stays():
+    from py_engine import optimise as opt
+
+    grid = opt.candidate_grid(["cart", "gc", "marginal"])
+    proper = [c for c in grid if c.get("proper")]
+    assert sorted(c["minbucket_factor"] for c in proper) == [0.5, 1.0, 2.0, 4.0]
+    assert all(c["smoothing"] == "density" and c["visit"] == "table" for c in proper)
+    assert len({c["id"] for c in grid}) == len(grid) and grid[0]["id"] == "default" and not grid[0]["proper"]
+    orders = {"table": None}
+    assert opt.candidate_settings(proper[0], {"proper": False}, 1000, orders)["proper"] is True
+    assert opt.candidate_settings(grid[0], {"proper": False}, 1000, orders)["proper"] is False
+    assert opt.candidate_settings(grid[0], {"proper": True}, 1000, orders)["proper"] is True  # the user's
+    ds = _table(400)
+    search = opt.Search(ds, {"seed": 1, "proper": True}, OptimiseOptions(), 1)
+    assert not any(c.get("proper") for c in search.candidates) and len(search.candidates) == len(grid) - 4
+    search.close()
+    o = syn_optimised(ds, {"seed": 1, "proper": True}, {"budget": 40_000}).optimisation
+    assert o["settings"]["method"] != "cart" or o["settings"]["proper"] is True

@@ -93,6 +93,16 @@ def test_optimise_in_the_page_matches_cpython_and_cancel_keeps_everything(new_pa
     if st["method"] == "cart":
         assert page.input_value("#minbucket") == str(st["minbucket"])
         assert page.input_value("#smoothing") == st["smoothing"]
+        assert page.is_checked("#proper") == st["proper"]
+    # a proper candidate's choice says so in words (web/js/optimise.js settingsText)
+    said = page.evaluate("""async () => {
+      const m = await import("./js/optimise.js");
+      const o = { chosen: "c", candidates: [{ id: "c", visit: "table" }],
+                  settings: { method: "cart", minbucket: 12, smoothing: "density", proper: true } };
+      return [m.settingsText(o), m.settingsText({ ...o, settings: { ...o.settings, proper: false } })];
+    }""")
+    tail = text("en", "optimise.settings_proper").replace("{settings}", "")
+    assert said[0].endswith(tail) and said[0] == said[1] + tail and "12" in said[1]
 
     # Dutch: the same result in Dutch words
     page.click("[data-lang=nl]")

@@ -20,9 +20,10 @@ export function settingsText(o) {
   const cand = (o.candidates || []).find((c) => c.id === o.chosen) || {};
   const visit = cand.visit ? t("optimise.visit." + cand.visit)
     : s.visit_sequence ? t("optimise.visit.given") : t("optimise.visit.table");
-  return t("optimise.settings_cart", {
+  const text = t("optimise.settings_cart", {
     minbucket: fmtInt(s.minbucket), smoothing: t("smoothing." + s.smoothing).split(/[:(]/)[0].trim(), visit,
   });
+  return s.proper ? t("optimise.settings_proper", { settings: text }) : text;
 }
 
 /** A run finished with a search: its chosen settings become the Settings step's, so generating again
@@ -37,6 +38,7 @@ export function applyChosen(result) {
     s.minbucket = c.minbucket === null || c.minbucket === undefined ? "" : String(c.minbucket);
     s.smoothing = c.smoothing || s.smoothing;
     s.visit_sequence = Array.isArray(c.visit_sequence) ? c.visit_sequence.slice() : null;
+    if (typeof c.proper === "boolean") s.proper = c.proper;
   }
   return true;
 }
