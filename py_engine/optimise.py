@@ -477,6 +477,7 @@ class Search:
         self.full: dict | None = None  # the full-size round (`full_round`)
         self.repair: dict | None = None  # the least departure from the defaults within the limits (`leaf_repair`)
         self.dp: dict | None = None  # the DP points of the front (`dp_points`, record key `dp`), scored after the choice
+        self._groups: bool | None = None  # `has_groups`, once known
         self.pool = make_pool(workers, _Shared(data, base, self.orders, self.validation, opts.utility, seed))
 
     def close(self) -> None:
@@ -523,8 +524,26 @@ class Search:
 
     def dp_reserve(self) -> float:
         """Work units kept for the DP points (`dp_points`): every epsilon of DP_EPSILONS on the whole
-        internal train part (the most rows they are fitted on, so an upper bound)."""
+        internal train part (the most rows they are fitted on, so an upper bound); none on a table
+        with groups (`has_groups`: no DP points there)."""
+        if self.has_groups():
+            return 0.0
         return len(DP_EPSILONS) * cost({"method": "dp"}, len(self.train_idx), self.n_cols, self.opts.utility)
+
+    def has_groups(self) -> bool:
+        """Whether the syntheses keep groups of this table (a group key with attributes, py_engine/
+        structure.py: found, or in the user's structure document). MST synthesises rows freely, so
+        its DP points would not keep them, and on such a table a free synthesis scores a two-way
+        S_pMSE far below any synthesis that keeps the groups (the school attributes' pairs are
+        bounded by the sampling of schools: py_engine/evaluation/REPORT.md), so the front would show
+        DP as more useful for breaking what the user's table is about. Cached."""
+        if self._groups is None:
+            from .structure import resolve_structure
+
+            st = self.base.get("structure")
+            doc = resolve_structure(self.data, st if st is None or isinstance(st, dict) else False)
+            self._groups = any(g.get("enabled", True) for g in doc.get("groups") or [])
+        return self._groups
 
     def fitted_plan(self) -> list[tuple[int, int]]:
         """The largest schedule whose cost fits the budget less the reserves of the full-size round and
@@ -831,8 +850,10 @@ class Search:
         at each of DP_EPSILONS, one run each on the rows the compared candidates were fitted on,
         scored with `score` against V, so the front can show where DP lies. Their work counts in
         `spent` and are reserved in the plan (`dp_reserve`, `fitted_plan`); they are skipped (recorded,
-        `skipped`: "budget", "user" or an error code) when the budget left cannot pay for all of them
-        (a budget too small for the reserve) or the user stopped the search. Their noise comes from a generator
+        `skipped`: "budget", "user", "groups" (the table has groups, `has_groups`), or "error" with
+        the error's code in `error`) when the budget left cannot pay for all of them (a budget too
+        small for the reserve), the user stopped the search, the syntheses keep groups or MST cannot
+        model the table. Their noise comes from a generator
         seeded from the search seed, not the cryptographic source a DP release uses (`_dp_run`), so
         they are reproducible like the rest of the record. Recorded in `dp`: {rows, epsilons, points:
         [{epsilon, utility, auc, copies_excess, two_way, ...}], skipped?}."""
@@ -840,6 +861,9 @@ class Search:
             return
         if self.stopped == "user":
             self.dp = {"skipped": "user", "points": []}
+            return
+        if self.has_groups():
+            self.dp = {"skipped": "groups", "points": []}
             return
         rows = self.compared_rows()
         units = cost({"method": "dp"}, len(rows), self.n_cols, self.opts.utility)
@@ -857,7 +881,7 @@ class Search:
                 try:
                     sc = next(points)
                 except EngineError as e:  # e.g. no column MST can model: no DP points, the choice stands
-                    self.dp["skipped"] = e.code
+                    self.dp["skipped"], self.dp["error"] = "error", e.code
                     return
                 if cal.get("auc_offset") is not None:  # the compared round was calibrated (`calibrate`): the same scale
                     sc["auc"] -= cal["auc_offset"]

@@ -569,3 +569,49 @@ def test_proper_synthesis_is_a_candidate_and_a_users_proper_stays():
     search.close()
     o = syn_optimised(ds, {"seed": 1, "proper": True}, {"budget": 40_000}).optimisation
     assert o["settings"]["method"] != "cart" or o["settings"]["proper"] is True
+
+
+def _schools(n_schools: int = 40, per: int = 15, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    school = np.repeat([f"S{i:02d}" for i in range(n_schools)], per)
+    sector = np.repeat(rng.choice(["public", "catholic"], n_schools), per)  # a school attribute
+    ses = rng.normal(0, 1, len(school)).round(2)
+    score = (np.where(sector == "public", 10, 12) + 2 * ses + rng.normal(0, 1, len(school))).round(1)
+    df = pd.DataFrame({"school": school, "sector": sector, "ses": ses, "score": score})
+    return load_csv(df.to_csv(index=False).encode(), "schools.csv")
+
+
+def test_no_dp_points_on_a_table_with_groups_and_none_reserved():
+    """MST does not keep a table's groups, and a free synthesis scores a lower two-way S_pMSE there
+    for breaking them: on a table with a group key the DP points are skipped ("groups"), their work
+    is not reserved; with the structure switched off they are computed."""
+    from py_engine import optimise as opt
+
+    ds = _schools()
+    opts = {"budget": 450_000, "seeds": 2}
+    s = opt.Search(ds, {"seed": 1}, OptimiseOptions.from_dict(opts), 1)
+    assert s.has_groups() and s.dp_reserve() == 0.0
+    s.close()
+    r = syn_optimised(ds, {"seed": 1}, opts)
+    o = r.optimisation
+    assert o["dp"] == {"skipped": "groups", "points": []}
+    assert r.structure and [g["key"] for g in r.structure["groups"]] == ["school"]
+    off = syn_optimised(ds, {"seed": 1, "structure": False}, opts).optimisation
+    assert "skipped" not in off["dp"] and len(off["dp"]["points"]) == len(opt.DP_EPSILONS)
+    for lang in ("en", "nl"):
+        from py_engine.i18n import translate
+
+        assert "{" not in translate("optimise.dp_skipped.groups", lang)
+        assert "{" not in translate("optimise.dp_skipped.error", lang)
+
+
+def test_dp_points_that_mst_cannot_make_are_skipped_with_the_error(monkeypatch):
+    from py_engine import optimise as opt
+
+    def fail(fit_rows, eps, gen):
+        raise EngineError("dp.no_columns", kind="settings")
+
+    monkeypatch.setattr(opt, "_dp_run", fail)
+    o = syn_optimised(_table(), {"seed": 4}, {"budget": 450_000, "seeds": 2}).optimisation
+    assert o["dp"]["skipped"] == "error" and o["dp"]["error"] == "dp.no_columns" and o["dp"]["points"] == []
+    assert o["chosen"] is not None
