@@ -103,6 +103,20 @@ def test_optimise_in_the_page_matches_cpython_and_cancel_keeps_everything(new_pa
     }""")
     tail = text("en", "optimise.settings_proper").replace("{settings}", "")
     assert said[0].endswith(tail) and said[0] == said[1] + tail and "12" in said[1]
+    # DP points skipped on a table with groups: the page says why (web/js/optimise.js render)
+    said = page.evaluate("""async () => {
+      const m = await import("./js/optimise.js");
+      const { state } = await import("./js/state.js");
+      const keep = state.result.optimisation.dp;
+      state.result.optimisation.dp = { skipped: "groups", points: [] };
+      m.render();
+      const out = document.querySelector("#optimise-dp") && document.querySelector("#optimise-dp").textContent;
+      state.result.optimisation.dp = keep;
+      m.render();
+      return out;
+    }""")
+    assert said == text("en", "optimise.dp_skipped").replace("{reason}", text("en", "optimise.dp_skipped.groups"))
+    assert page.locator("#front-plot polygon.front-dp").count() == 2  # the real result shown again
 
     # Dutch: the same result in Dutch words
     page.click("[data-lang=nl]")

@@ -256,3 +256,28 @@ def test_pdf_shows_the_settings_search_and_its_front_in_both_languages(tmp_path)
         # the DP runs scored after the choice are drawn on the front (triangles) and said so under it
         assert s["optimise.dp_help"].split("{")[0].strip() in flat
         assert not RAW_KEY.findall(text)
+
+
+def test_pdf_says_why_a_table_with_groups_has_no_dp_points(tmp_path):
+    """Issue 13: on a table whose syntheses keep groups the search makes no DP points (MST would break
+    the groups); the PDF's front section says so, in English and Dutch."""
+    from py_engine.optimise import syn_optimised
+
+    rng = np.random.default_rng(1)
+    school = np.repeat([f"S{i:02d}" for i in range(40)], 15)
+    sector = np.repeat(rng.choice(["public", "catholic"], 40), 15)
+    ses = rng.normal(0, 1, len(school)).round(2)
+    df = pd.DataFrame({"school": school, "sector": sector, "ses": ses,
+                       "score": (np.where(sector == "public", 10, 12) + 2 * ses + rng.normal(0, 1, len(school))).round(1)})
+    data = load_csv(df.to_csv(index=False).encode(), "schools.csv")
+    train, hold, _ = split(data, 0.2, seed=3)
+    res = syn_optimised(train, {"seed": 3}, {"budget": 300_000})
+    assert res.optimisation["dp"]["skipped"] == "groups"
+    rep = evaluate(train, res.synthetic, hold, {}, context=context("schools.csv", res, hold))
+    for lang in ("en", "nl"):
+        s = strings(lang)
+        text, _ = pdf_text(pdf_bytes(rep, lang), tmp_path, f"g-{lang}.pdf")
+        flat = " ".join(text.split())
+        said = s["optimise.dp_skipped"].replace("{reason}", s["optimise.dp_skipped.groups"])
+        assert " ".join(said.split())[:80] in flat
+        assert not RAW_KEY.findall(text)

@@ -419,7 +419,7 @@ class _Report:
         dp = o.get("dp") or {}
         if dp_points(o):
             self.para(self.t("optimise.dp_help", epsilons=eps), "small")
-        elif dp.get("skipped") in ("budget", "user"):
+        elif dp.get("skipped") in ("budget", "user", "groups", "error"):
             self.para(self.t("optimise.dp_skipped", reason=self.t(f"optimise.dp_skipped.{dp['skipped']}")), "small")
 
     def part_columns(self):

@@ -181,7 +181,7 @@ export function render() {
     parts.push(h("p", { class: "help", text: t("optimise.axis_y_help") }));
     if (dpPoints(o).length) {
       parts.push(h("p", { class: "help", id: "optimise-dp", text: t("optimise.dp_help", { epsilons: epsilonsText(o) }) }));
-    } else if (o.dp && o.dp.skipped && (o.dp.skipped === "budget" || o.dp.skipped === "user")) {
+    } else if (o.dp && ["budget", "user", "groups", "error"].includes(o.dp.skipped)) {
       parts.push(h("p", { class: "help", id: "optimise-dp",
                           text: t("optimise.dp_skipped", { reason: t("optimise.dp_skipped." + o.dp.skipped) }) }));
     }
