@@ -531,12 +531,14 @@ class Search:
         return len(DP_EPSILONS) * cost({"method": "dp"}, len(self.train_idx), self.n_cols, self.opts.utility)
 
     def has_groups(self) -> bool:
-        """Whether the syntheses keep groups of this table (a group key with attributes, py_engine/
+        """Whether the syntheses (CART, GC) keep groups of this table (a group key with attributes, py_engine/
         structure.py: found, or in the user's structure document). MST synthesises rows freely, so
         its DP points would not keep them, and on such a table a free synthesis scores a two-way
         S_pMSE far below any synthesis that keeps the groups (the school attributes' pairs are
         bounded by the sampling of schools: py_engine/evaluation/REPORT.md), so the front would show
         DP as more useful for breaking what the user's table is about. Cached."""
+        if self._groups is None and not {"cart", "gc"} & set(self.opts.methods):
+            self._groups = False  # independent marginals keep no groups either: DP compares like with like
         if self._groups is None:
             from .structure import resolve_structure
 

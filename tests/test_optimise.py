@@ -592,6 +592,9 @@ def test_no_dp_points_on_a_table_with_groups_and_none_reserved():
     s = opt.Search(ds, {"seed": 1}, OptimiseOptions.from_dict(opts), 1)
     assert s.has_groups() and s.dp_reserve() == 0.0
     s.close()
+    only_marginal = opt.Search(ds, {"seed": 1}, OptimiseOptions.from_dict({**opts, "methods": ["marginal"]}), 1)
+    assert not only_marginal.has_groups() and only_marginal.dp_reserve() > 0  # no synthesis keeps the groups
+    only_marginal.close()
     r = syn_optimised(ds, {"seed": 1}, opts)
     o = r.optimisation
     assert o["dp"] == {"skipped": "groups", "points": []}
