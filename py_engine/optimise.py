@@ -416,6 +416,14 @@ class _Shared:
     validation: Dataset
     utility: str
     seed: int
+    _taken: tuple | None = field(default=None, repr=False)  # (rows, data.take(rows)) of the last run
+
+    def take(self, rows: np.ndarray) -> Dataset:
+        """The data's rows at positions `rows`; the candidates of a round share their rows, so the
+        last ones are kept (one `take` per round, not per candidate)."""
+        if self._taken is None or not np.array_equal(self._taken[0], rows):
+            self._taken = (rows, self.data.take(rows))
+        return self._taken[1]
 
 
 def _candidate_run(sh: _Shared, job: tuple) -> dict:
@@ -425,7 +433,7 @@ def _candidate_run(sh: _Shared, job: tuple) -> dict:
     from .progress import drive
 
     cand, rows, key, score_seed = job
-    fit_rows = sh.data.take(rows)
+    fit_rows = sh.take(rows)
     s = candidate_settings(cand, sh.base, len(rows), sh.orders)
     s["seed"] = int(np.random.default_rng([sh.seed, *key]).integers(2**31))
     s["n_rows"] = None
@@ -439,7 +447,7 @@ def _dp_point(sh: _Shared, job: tuple) -> dict:
     """One DP point of the front, job (rows, epsilon, i): MST on the data's rows at the positions
     `rows`, its noise from a generator seeded [search seed, 95, i] (`_dp_run`), scored against V."""
     rows, eps, i = job
-    fit_rows = sh.data.take(rows)
+    fit_rows = sh.take(rows)
     synthetic = _dp_run(fit_rows, eps, np.random.default_rng([sh.seed, 95, i]))
     return score(fit_rows, synthetic, sh.validation, sh.utility, sh.seed)
 
@@ -542,8 +550,7 @@ class Search:
         if self._groups is None:
             from .structure import resolve_structure
 
-            st = self.base.get("structure")
-            doc = resolve_structure(self.data, st if st is None or isinstance(st, dict) else False)
+            doc = resolve_structure(self.data, self.base.get("structure"))
             self._groups = any(g.get("enabled", True) for g in doc.get("groups") or [])
         return self._groups
 
@@ -571,18 +578,17 @@ class Search:
             self.rounds.append({"round": rnd + 1, "rows": rows, "seeds": n_seeds, "candidates": len(alive)})
             total = len(alive)
             seeds = [([91, rnd, j], self.seed + j) for j in range(n_seeds)]
-            affordable, spent = [], self.spent  # the candidates the budget pays for, in the order they run
+            pending, spent = [], self.spent  # the runs of the candidates the budget pays for, in order
             for cand in alive:
                 spent += cost(cand, rows, self.n_cols, self.opts.utility) * n_seeds
                 if spent > self.budget:
                     break
-                affordable.append(cand)
-            pending = [self._runs(c, sub, seeds) for c in affordable]
+                pending.append(self._runs(cand, sub, seeds))
             for k, cand in enumerate(alive):
-                units = cost(cand, rows, self.n_cols, self.opts.utility) * n_seeds
-                if self.spent + units > self.budget:
+                if k == len(pending):  # the budget cannot pay for this candidate
                     self.stopped = "budget"
                     return
+                units = cost(cand, rows, self.n_cols, self.opts.utility) * n_seeds
                 if should_stop is not None and should_stop():
                     self.stopped = "user"
                     for it in pending[k:]:
